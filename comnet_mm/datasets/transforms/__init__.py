@@ -1,0 +1,3 @@
+from .random_crop_pad import RandomCropPad
+
+__all__ = ['RandomCropPad']

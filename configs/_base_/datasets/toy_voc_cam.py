@@ -1,0 +1,39 @@
+# The embedded toy dataset (tools/dataset_converters/make_toy_voc.py, default
+# parameters: 6 classes, 480 train_aug / 120 val images of 96..160 px).
+_base_ = ['./voc12aug_cam.py']
+data_root = 'data/toy_voc'
+crop_size = 128
+toy_classes = ('alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta')
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResize', scale=(160, 160), ratio_range=(0.6, 1.0),
+         keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3,
+         hue=0.05),
+    dict(type='RandomCropPad', crop_size=crop_size,
+         pad_val={{_base_.pad_val}}),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(crop_size, crop_size), keep_ratio=True),
+    dict(type='PackInputs',
+         meta_keys=('sample_idx', 'img_path', 'img_id', 'seg_map_path',
+                    'ori_shape', 'img_shape', 'scale_factor')),
+]
+train_dataloader = dict(
+    num_workers=2,
+    dataset=dict(
+        dataset=dict(
+            data_root=data_root,
+            metainfo=dict(classes=toy_classes),
+            pipeline=train_pipeline)))
+val_dataloader = dict(
+    num_workers=2,
+    dataset=dict(
+        data_root=data_root,
+        metainfo=dict(classes=toy_classes),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -1,0 +1,61 @@
+# VOC 2012 + SBD aug (train_aug, 10,582 images) as co-occurrent pairs for the
+# CAM stage; mAP on val. A batch of 8 groups of 2 is 16 images (IRN's 16).
+dataset_type = 'VOCTagDataset'
+data_root = 'data/VOCdevkit/VOC2012'
+crop_size = 512
+group_size = 2
+# BGR mean: padded pixels become exactly 0 after normalisation (IRN).
+pad_val = (103.53, 116.28, 123.675)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    # long side uniformly in 320..640 (IRN's random_resize_long)
+    dict(type='RandomResize', scale=(640, 640), ratio_range=(0.5, 1.0),
+         keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3,
+         hue=0.1),
+    dict(type='RandomCropPad', crop_size=crop_size, pad_val=pad_val),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(crop_size, crop_size), keep_ratio=True),
+    dict(type='PackInputs',
+         meta_keys=('sample_idx', 'img_path', 'img_id', 'seg_map_path',
+                    'ori_shape', 'img_shape', 'scale_factor')),
+]
+
+train_dataloader = dict(
+    batch_size=8,  # groups per GPU
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='group_collate'),
+    dataset=dict(
+        type='CoOccurrentGroupDataset',
+        group_size=group_size,
+        dataset=dict(
+            type=dataset_type,
+            data_root=data_root,
+            ann_file='ImageSets/Segmentation/train_aug.txt',
+            data_prefix=dict(img_path='JPEGImages',
+                             seg_map_path='SegmentationClassAug'),
+            pipeline=train_pipeline)),
+)
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/val.txt',
+        data_prefix=dict(img_path='JPEGImages',
+                         seg_map_path='SegmentationClassAug'),
+        pipeline=test_pipeline),
+)
+val_evaluator = dict(type='AveragePrecision')
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

@@ -1,0 +1,122 @@
+"""Training through the tools: few iterations on the small toy set, on CPU."""
+import glob
+import os
+import os.path as osp
+import pickle
+import socket
+import sys
+
+import pytest
+import torch
+
+from conftest import REPO, run_tool
+
+
+def fast_options(root, max_epochs, batch=4):
+    return [
+        f'train_dataloader.dataset.dataset.data_root={root}',
+        f'val_dataloader.dataset.data_root={root}',
+        f'test_dataloader.dataset.data_root={root}',
+        f'train_dataloader.batch_size={batch}',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False',
+        'val_dataloader.dataset.indices=8',
+        f'train_cfg.max_epochs={max_epochs}',
+        'train_cfg.val_interval=1',
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=3',
+        'default_hooks.logger.interval=1',
+    ]
+
+
+def train(work_dir, root, max_epochs, *extra):
+    return run_tool([
+        sys.executable, 'tools/train.py', 'configs/cam/cam_toy.py',
+        '--work-dir', str(work_dir), *extra, '--cfg-options',
+        *fast_options(root, max_epochs)
+    ])
+
+
+def load(path):
+    return torch.load(path, map_location='cpu')  # weights-only by default
+
+
+def test_train_then_resume(toy_root, tmp_path):
+    work = tmp_path / 'work'
+    out = train(work, toy_root, 1)
+    assert 'multi-label/mAP' in out.stdout + out.stderr
+    first = load(work / 'epoch_1.pth')
+    iters_per_epoch = first['meta']['iter']
+    assert first["meta"]["epoch"] == 1 and iters_per_epoch == 48 // 4
+    out = train(work, toy_root, 2, '--resume')
+    log = out.stdout + out.stderr
+    assert f'resumed epoch: 1, iter: {iters_per_epoch}' in log
+    second = load(work / 'epoch_2.pth')
+    assert second['meta']['epoch'] == 2
+    assert second['meta']['iter'] == 2 * iters_per_epoch
+    # training went on from the first checkpoint's weights
+    key = 'head.classifier.weight'
+    assert not torch.equal(first['state_dict'][key],
+                           second['state_dict'][key])
+
+
+def test_test_tool(toy_root, tmp_path):
+    work = tmp_path / 'work'
+    train(work, toy_root, 1)
+    out = run_tool([
+        sys.executable, 'tools/test.py', 'configs/cam/cam_toy.py',
+        str(work / 'epoch_1.pth'), '--work-dir', str(tmp_path / 'test'),
+        '--cfg-options', f'test_dataloader.dataset.data_root={toy_root}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ])
+    assert 'multi-label/mAP' in out.stdout + out.stderr
+    with pytest.raises(AssertionError, match='checkpoint not found'):
+        run_tool([sys.executable, 'tools/test.py', 'configs/cam/cam_toy.py',
+                  str(tmp_path / 'nope.pth')])
+
+
+def test_weights_only_still_refuses_other_globals(tmp_path):
+    import comnet_mm  # noqa: F401
+    path = tmp_path / 'evil.pth'
+    with open(path, 'wb') as f:
+        torch.save({'x': socket.AF_INET}, f)
+    with pytest.raises(pickle.UnpicklingError, match='AddressFamily'):
+        torch.load(path)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_dist_train_two_processes_on_cpu(toy_root, tmp_path):
+    work = tmp_path / 'ddp'
+    out = run_tool(
+        ['bash', 'tools/dist_train.sh', 'configs/cam/cam_toy.py', '2',
+         '--work-dir', str(work), '--cfg-options',
+         *fast_options(toy_root, 1, batch=2)],
+        env=dict(PYTHON=sys.executable, PORT=str(_free_port())))
+    log = out.stdout + out.stderr
+    assert 'Distributed training: True' in log
+    ckpt = load(work / 'epoch_1.pth')
+    # 48 groups split over 2 ranks, 2 groups a batch: 12 iterations, not 24
+    assert ckpt['meta']['iter'] == 48 // 2 // 2
+
+
+def test_make_demo_smoke(tmp_path):
+    data, work = tmp_path / 'toy_voc', tmp_path / 'demo'
+    opts = ' '.join([
+        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+        'train_dataloader.dataset.dataset.indices=32',
+        'val_dataloader.dataset.indices=16'
+    ])
+    out = run_tool(['make', 'demo', f'DATA={data}', f'WORK={work}',
+                    f'DEMO_OPTS={opts}'])
+    log = out.stdout + out.stderr
+    assert osp.isfile(data / 'stats.json')
+    assert 'multi-label/mAP' in log
+    assert glob.glob(str(work / 'cam_baseline' / 'epoch_1.pth'))
