@@ -74,7 +74,7 @@ def test_normalize_cams_hand_case():
 
 TOY_MODEL = dict(
     type='CAMClassifier',
-    data_preprocessor=dict(type='ClsDataPreProcessor', num_classes=3,
+    data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=3,
                            mean=[0, 0, 0], std=[1, 1, 1]),
     backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8,
                   strides=(1, 2, 2, 1), out_indices=(3, ), frozen_stages=2,

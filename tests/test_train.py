@@ -9,7 +9,8 @@ import sys
 import pytest
 import torch
 
-from conftest import REPO, run_tool
+import comnet_mm  # noqa: F401  (allows mmengine checkpoints)
+from conftest import run_tool
 
 
 def fast_options(root, max_epochs, batch=4):
@@ -44,19 +45,24 @@ def load(path):
 
 
 def test_train_then_resume(toy_root, tmp_path):
-    work = tmp_path / 'work'
-    out = train(work, toy_root, 1)
+    """A run stopped after epoch 1 and resumed ends where the full run ends."""
+    full, resumed = tmp_path / 'full', tmp_path / 'resumed'
+    out = train(full, toy_root, 2)
     assert 'multi-label/mAP' in out.stdout + out.stderr
-    first = load(work / 'epoch_1.pth')
-    iters_per_epoch = first['meta']['iter']
-    assert first["meta"]["epoch"] == 1 and iters_per_epoch == 48 // 4
-    out = train(work, toy_root, 2, '--resume')
-    log = out.stdout + out.stderr
-    assert f'resumed epoch: 1, iter: {iters_per_epoch}' in log
-    second = load(work / 'epoch_2.pth')
-    assert second['meta']['epoch'] == 2
-    assert second['meta']['iter'] == 2 * iters_per_epoch
-    # training went on from the first checkpoint's weights
+    first = load(full / 'epoch_1.pth')
+    iters = first['meta']['iter']
+    assert first['meta']['epoch'] == 1 and iters == 48 // 4
+    out = train(resumed, toy_root, 2, '--resume', str(full / 'epoch_1.pth'))
+    assert f'resumed epoch: 1, iter: {iters}' in out.stdout + out.stderr
+    second = load(resumed / 'epoch_2.pth')
+    reference = load(full / 'epoch_2.pth')
+    assert second['meta']['epoch'] == 2 and second['meta']['iter'] == 2 * iters
+    # the schedule went on from the checkpoint (not restarted at lr 0.05)
+    sched = second['param_schedulers'][0]
+    assert sched['_global_step'] == 2 * iters
+    assert sched['_last_value'] == reference['param_schedulers'][0][
+        '_last_value']
+    # and the weights trained on from epoch 1's
     key = 'head.classifier.weight'
     assert not torch.equal(first['state_dict'][key],
                            second['state_dict'][key])
@@ -79,7 +85,6 @@ def test_test_tool(toy_root, tmp_path):
 
 
 def test_weights_only_still_refuses_other_globals(tmp_path):
-    import comnet_mm  # noqa: F401
     path = tmp_path / 'evil.pth'
     with open(path, 'wb') as f:
         torch.save({'x': socket.AF_INET}, f)

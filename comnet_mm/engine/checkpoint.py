@@ -5,8 +5,13 @@ passes nothing, so ``--resume`` stops at "Unsupported global" for the objects
 mmengine itself writes into a checkpoint. Rather than switching weights-only
 loading off, we allow exactly those types: the message hub's
 ``HistoryBuffer`` and the numpy arrays, dtypes and scalars it and the runtime
-info hold. Anything else in a checkpoint is still refused.
+info hold, plus ``builtins.getattr``, which pickle uses to name the
+``HistoryBuffer.min``/``max``/... methods a buffer keeps in its
+``statistics_methods``. (The weights-only unpickler only *calls* allow-listed
+callables, so ``getattr`` can look attributes up but nothing it returns can be
+invoked.) Anything else in a checkpoint is still refused.
 """
+import builtins
 from typing import List
 
 import numpy as np
@@ -25,8 +30,10 @@ def mmengine_checkpoint_globals() -> List[object]:
                                     np.int64, np.int32, np.int8, np.uint8,
                                     np.bool_)
     ]
-    return [HistoryBuffer, np.ndarray, np.dtype, _reconstruct, scalar
-            ] + dtypes
+    return [
+        HistoryBuffer, builtins.getattr, np.ndarray, np.dtype, _reconstruct,
+        scalar
+    ] + dtypes
 
 
 def allow_mmengine_checkpoints():

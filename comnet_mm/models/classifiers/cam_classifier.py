@@ -3,6 +3,7 @@ from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
+from mmengine.registry import DefaultScope
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmpretrain.structures import DataSample
@@ -22,6 +23,12 @@ class CAMClassifier(ImageClassifier):
     in list order. Everything else (data preprocessor, backbone, head, init)
     is mmpretrain's.
 
+    The parts are built in mmpretrain's scope whatever the caller's
+    ``default_scope`` is, so the same model dict means the same model in an
+    mmseg config (where ``ResNet`` or ``CrossEntropyLoss`` would otherwise be
+    mmseg's classes with other arguments). Give a part ``_scope_='mmseg'`` to
+    take mmseg's class instead.
+
     Args:
         backbone (dict): backbone config; output stride 16 for IRN's recipe
             (ResNet ``strides=(1, 2, 2, 1)``), frozen BN via
@@ -40,11 +47,13 @@ class CAMClassifier(ImageClassifier):
                  **kwargs):
         necks = neck if isinstance(neck, (list, tuple)) else \
             ([] if neck is None else [neck])
-        super().__init__(backbone=backbone, neck=None, head=head, **kwargs)
-        built = [
-            n if isinstance(n, nn.Module) else PRETRAIN_MODELS.build(n)
-            for n in necks
-        ]
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            super().__init__(
+                backbone=backbone, neck=None, head=head, **kwargs)
+            built = [
+                n if isinstance(n, nn.Module) else PRETRAIN_MODELS.build(n)
+                for n in necks
+            ]
         self.neck = nn.ModuleList(built) if built else None
 
     def extract_feat(self,

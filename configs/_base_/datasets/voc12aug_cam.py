@@ -13,8 +13,9 @@ train_pipeline = [
     dict(type='RandomResize', scale=(640, 640), ratio_range=(0.5, 1.0),
          keep_ratio=True),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3,
-         hue=0.1),
+    # No hue jitter: mmcv 2.1's adjust_hue overflows under numpy 2 for
+    # negative shifts (np.uint8(-3)).
+    dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3),
     dict(type='RandomCropPad', crop_size=crop_size, pad_val=pad_val),
     dict(type='PackInputs'),
 ]
