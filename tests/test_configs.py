@@ -1,0 +1,54 @@
+"""Every config parses and builds; the real ones state IRN's recipe."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS
+
+from conftest import REPO
+
+CONFIGS = sorted(
+    glob.glob(osp.join(REPO, 'configs', '*', '*.py')))
+CONFIGS = [c for c in CONFIGS if '_base_' not in c]
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_builds(path):
+    cfg = Config.fromfile(path)
+    init_default_scope(cfg.default_scope)
+    model = MODELS.build(cfg.model)
+    model.eval()
+    feats = model.extract_feat(torch.zeros(1, 3, 64, 64))
+    assert feats[-1].shape[-2:] == (4, 4)  # output stride 16
+    assert model.head.num_classes == cfg.model.data_preprocessor.num_classes
+    assert cfg.train_dataloader.collate_fn.type == 'group_collate'
+    assert cfg.train_dataloader.dataset.type == 'CoOccurrentGroupDataset'
+
+
+@pytest.mark.parametrize('name, classes, root', [
+    ('cam_r50_voc', 20, 'data/VOCdevkit/VOC2012'),
+    ('cam_r50_coco', 80, 'data/coco2014'),
+])
+def test_irn_recipe(name, classes, root):
+    cfg = Config.fromfile(osp.join(REPO, 'configs/cam', name + '.py'))
+    m = cfg.model
+    assert m.backbone.depth == 50 and m.backbone.frozen_stages == 2
+    assert m.backbone.strides == (1, 2, 2, 1)
+    assert m.backbone.norm_cfg.requires_grad is False and m.backbone.norm_eval
+    assert m.backbone.init_cfg.checkpoint == 'torchvision://resnet50'
+    assert m.head.num_classes == classes
+    opt = cfg.optim_wrapper
+    assert opt.optimizer.lr == 0.1 and opt.optimizer.weight_decay == 1e-4
+    assert opt.paramwise_cfg.custom_keys['head'].lr_mult == 10.0
+    assert cfg.param_scheduler[0].type == 'PolyLR'
+    assert cfg.param_scheduler[0].power == 0.9
+    assert cfg.train_cfg.max_epochs == 5
+    loader = cfg.train_dataloader
+    assert loader.batch_size * loader.dataset.group_size == 16
+    inner = loader.dataset.dataset
+    assert inner.data_root == root
+    crop = [t for t in inner.pipeline if t.type == 'RandomCropPad'][0]
+    assert crop.crop_size == 512
