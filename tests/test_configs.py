@@ -11,8 +11,9 @@ from mmpretrain.registry import MODELS
 from conftest import REPO
 
 CONFIGS = sorted(
-    glob.glob(osp.join(REPO, 'configs', '*', '*.py')))
+    glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
 CONFIGS = [c for c in CONFIGS if '_base_' not in c]
+assert len(CONFIGS) >= 30
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -21,8 +22,12 @@ def test_config_builds(path):
     init_default_scope(cfg.default_scope)
     model = MODELS.build(cfg.model)
     model.eval()
-    feats = model.extract_feat(torch.zeros(1, 3, 64, 64))
-    assert feats[-1].shape[-2:] == (4, 4)  # output stride 16
+    feats = model.extract_feat(torch.rand(1, 3, 128, 128))
+    assert feats[-1].shape[-2:] == (8, 8)  # output stride 16
+    necks = cfg.model.get('neck') or []
+    group = [n for n in necks if n.type == 'InterMatching']
+    if group:  # the sampler's group size is the one the neck expects
+        assert group[0].group_size == cfg.train_dataloader.dataset.group_size
     assert model.head.num_classes == cfg.model.data_preprocessor.num_classes
     assert cfg.train_dataloader.collate_fn.type == 'group_collate'
     assert cfg.train_dataloader.dataset.type == 'CoOccurrentGroupDataset'
@@ -52,3 +57,16 @@ def test_irn_recipe(name, classes, root):
     assert inner.data_root == root
     crop = [t for t in inner.pipeline if t.type == 'RandomCropPad'][0]
     assert crop.crop_size == 512
+
+
+def test_comnet_config_is_the_paper_setting():
+    cfg = Config.fromfile(osp.join(REPO, 'configs/comnet/comnet_r50_voc.py'))
+    inter, intra = cfg.model.neck
+    assert (inter.type, inter.alpha, inter.group_size) == ('InterMatching',
+                                                           1.5, 2)
+    assert (intra.type, intra.k, intra.in_channels) == ('IntraMatching', 8,
+                                                        2048)
+    base = Config.fromfile(osp.join(REPO, 'configs/cam/cam_r50_voc.py'))
+    cfg.model.pop('neck')
+    base.model.pop('neck')
+    assert cfg.model == base.model  # nothing else differs

@@ -1,0 +1,6 @@
+# Table I: inter-matching only, groups of N=5 (VOC 2012 aug, R50).
+# Baseline of the tables: configs/cam/cam_r50_voc.py.
+# About 16 images a batch: 3 groups of 5.
+_base_ = ['../../cam/cam_r50_voc.py']
+model = dict(neck=[dict(type='InterMatching', alpha=1.5, group_size=5)])
+train_dataloader = dict(batch_size=3, dataset=dict(group_size=5))

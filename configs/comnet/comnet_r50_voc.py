@@ -1,0 +1,8 @@
+# COMNet on VOC 2012 aug: the baseline CAM recipe (configs/cam/cam_r50_voc.py)
+# with inter-matching (alpha 1.5, pairs) then intra-matching (k 8) on the
+# last ResNet-50 stage, between backbone and CAM head (paper Fig. 1).
+_base_ = ['../cam/cam_r50_voc.py']
+model = dict(neck=[
+    dict(type='InterMatching', alpha=1.5, group_size={{_base_.group_size}}),
+    dict(type='IntraMatching', in_channels=2048, k=8),
+])

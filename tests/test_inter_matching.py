@@ -1,0 +1,173 @@
+import itertools
+
+import pytest
+import torch
+from mmpretrain.structures import DataSample
+
+from comnet_mm.models.necks.inter_matching import (
+    InterMatching, co_occurrent_mask, dense_d_hat, dense_top_eigenpair,
+    lanczos_top_eigenpair, orient, unit_pixels)
+
+
+def clustered(n=2, c=16, h=4, w=4, seed=0, fg_scale=3.0, noise=0.3,
+              fg_frac=0.4):
+    """Group features: object pixels share a direction and respond strongly;
+    background pixels point elsewhere. Returns feats and the object mask."""
+    g = torch.Generator().manual_seed(seed)
+    obj_dir = torch.randn(c, generator=g).abs()
+    bg_dir = torch.randn(c, generator=g).abs()
+    fg = torch.rand(n, h, w, generator=g) < fg_frac
+    fg[:, 0, 0] = True  # every image holds the object
+    fg[:, -1, -1] = False
+    feats = torch.where(fg[:, None], fg_scale * obj_dir[None, :, None, None],
+                        bg_dir[None, :, None, None])
+    feats = feats + noise * torch.rand(n, c, h, w, generator=g)
+    return feats.double(), fg
+
+
+def eq1(x, fg):
+    """Eq. (1) for a binary split ``fg`` of the columns of X (unit vectors)."""
+    d = ((x[:, :, None] - x[:, None, :])**2).sum(0)
+    same = fg[:, None] == fg[None, :]
+    return d[same].sum() - d[~same].sum()
+
+
+@pytest.mark.parametrize('seed', range(6))
+def test_relaxed_solution_matches_brute_force(seed):
+    feats, _ = clustered(n=2, c=6, h=2, w=3, seed=seed, noise=0.6)
+    x = unit_pixels(feats)
+    p = x.shape[1]
+    best, best_split = None, None
+    for bits in itertools.product([False, True], repeat=p):
+        split = torch.tensor(bits)
+        if split.all() or not split.any():
+            continue
+        value = eq1(x, split)
+        if best is None or value < best - 1e-12:
+            best, best_split = value, split
+    mask = co_occurrent_mask(feats, solver='dense').flatten() > 0
+    assert torch.equal(mask, best_split) or torch.equal(mask, ~best_split)
+
+
+def test_d_hat_is_eq1_objective():
+    """-M^T D-hat M and Eq. (3) differ by a constant for indicator vectors."""
+    feats, _ = clustered(n=2, c=5, h=2, w=2, seed=1)
+    x = unit_pixels(feats)
+    p = x.shape[1]
+    dh = dense_d_hat(x)
+    values = []
+    for bits in itertools.product([False, True], repeat=p):
+        split = torch.tensor(bits)
+        m = torch.where(split, 1.0, -1.0).double() / p**0.5
+        values.append((eq1(x, split) - (-2 * p * m @ dh @ m)).item())
+    assert max(values) - min(values) < 1e-9
+
+
+@pytest.mark.parametrize('shape', [(2, 32, 6, 6), (3, 64, 5, 7),
+                                   (5, 16, 4, 4), (2, 256, 16, 16)])
+def test_lanczos_matches_dense(shape):
+    g = torch.Generator().manual_seed(sum(shape))
+    for kind in ('random', 'relu', 'clustered'):
+        if kind == 'clustered':
+            feats, _ = clustered(*shape, seed=3)
+        else:
+            feats = torch.randn(*shape, generator=g, dtype=torch.float64)
+            if kind == 'relu':
+                feats = feats.clamp_min(0)
+        dense = co_occurrent_mask(feats, solver='dense')
+        fast = co_occurrent_mask(feats, solver='lanczos')
+        agree = ((dense > 0) == (fast > 0)).double().mean().item()
+        assert agree >= 0.99, (kind, agree)
+        lam_d, _ = dense_top_eigenpair(unit_pixels(feats))
+        lam_l, _ = lanczos_top_eigenpair(unit_pixels(feats))
+        assert lam_l.item() == pytest.approx(lam_d.item(), rel=1e-6)
+
+
+def test_orientation_picks_the_object():
+    for seed in range(5):
+        feats, fg = clustered(n=2, c=32, h=6, w=6, seed=seed, fg_frac=0.6)
+        for solver in ('dense', 'lanczos'):
+            mask = co_occurrent_mask(feats, solver=solver)
+            assert torch.equal(mask > 0, fg), (seed, solver)
+    m = torch.tensor([0.5, -0.2, 0.3, -0.6])
+    strength = torch.tensor([3.0, 1.0, 2.0, 1.0])
+    assert torch.equal(orient(m, strength), m)
+    assert torch.equal(orient(-m, strength), m)  # sign-free
+    # equal strengths: the largest-magnitude component decides
+    assert torch.equal(orient(m, torch.ones(4)), -m)
+
+
+def samples(n_groups, n, shared):
+    out = []
+    for g in range(n_groups):
+        for pos in range(n):
+            out.append(DataSample(metainfo=dict(
+                group_size=n, group_pos=pos, shared_labels=shared[g])))
+    return out
+
+
+def test_alpha_exactly_where_mask_is_positive_and_skip_without_shared():
+    feats0, _ = clustered(n=2, c=8, h=4, w=4, seed=0)
+    feats1, _ = clustered(n=2, c=8, h=4, w=4, seed=1)
+    x = torch.cat([feats0, feats1]).float().requires_grad_()
+    neck = InterMatching(alpha=1.5).train()
+    (out, ) = neck((x, ), samples(2, 2, [[3], []]))
+    mask = co_occurrent_mask(feats0.float())
+    expect0 = torch.where(mask[:, None] > 0, feats0.float() * 1.5, feats0.float())
+    assert torch.allclose(out[:2], expect0)
+    assert torch.equal(out[2:], x[2:])  # no shared class: unchanged
+    assert neck.last_masks[1] is None
+    out.sum().backward()  # mask is constant: d out / d x is the scale
+    scale = torch.where(mask > 0, 1.5, 1.0)
+    assert torch.allclose(x.grad[:2], scale[:, None].expand(-1, 8, -1, -1))
+    assert torch.equal(x.grad[2:], torch.ones_like(x.grad[2:]))
+
+
+def test_groups_of_three_and_eval_behaviour():
+    feats = torch.cat([clustered(n=3, c=8, seed=s)[0] for s in (0, 1)]).float()
+    neck = InterMatching(alpha=2.0).train()
+    (out, ) = neck((feats, ), samples(2, 3, [[0], [1, 2]]))
+    assert [m.shape for m in neck.last_masks] == [(3, 4, 4)] * 2
+    assert not torch.equal(out, feats)
+    neck.eval()
+    assert neck((feats, ))[0] is feats  # no partner at inference
+    neck.match_at_inference = True
+    neck.group_size = 3
+    (paired, ) = neck((feats, ))
+    assert torch.allclose(paired, out)
+
+
+def test_bad_layout_and_missing_metainfo():
+    feats = torch.randn(4, 8, 3, 3)
+    bad = samples(2, 2, [[0], [0]])
+    bad[1].set_metainfo(dict(group_pos=0))
+    neck = InterMatching().train()
+    with pytest.raises(ValueError, match='not laid out in groups'):
+        neck((feats, ), bad)
+    with pytest.raises(ValueError, match='CoOccurrentGroupDataset'):
+        neck((feats, ), [DataSample() for _ in range(4)])
+
+
+@pytest.mark.parametrize('solver', ['lanczos', 'dense'])
+def test_degenerate_inputs(solver):
+    zeros = torch.zeros(2, 8, 3, 3)
+    same = torch.ones(2, 8, 3, 3)
+    nan = torch.randn(2, 8, 3, 3)
+    nan[0, 0, 0, 0] = float('nan')
+    for feats in (zeros, same, nan):
+        assert co_occurrent_mask(feats, solver=solver) is None
+    # three orthogonal clusters of equal size: lambda_1 = lambda_2
+    eye = torch.eye(3)
+    cols = eye.repeat_interleave(4, dim=1)  # (3, 12) three equal clusters
+    feats = cols.reshape(3, 2, 2, 3).permute(1, 0, 2, 3).contiguous()
+    lam, _ = dense_top_eigenpair(unit_pixels(feats.double()))
+    evals = torch.linalg.eigvalsh(dense_d_hat(unit_pixels(feats.double())))
+    assert evals[-1] - evals[-2] < 1e-9  # repeated top eigenvalue
+    a = co_occurrent_mask(feats, solver=solver)
+    b = co_occurrent_mask(feats, solver=solver)
+    assert a is not None and torch.isfinite(a).all() and torch.equal(a, b)
+    # a whole batch with a degenerate group trains on: finite, unchanged group
+    neck = InterMatching(solver=solver).train()
+    batch = torch.cat([zeros, clustered(n=2, c=8, h=3, w=3)[0].float()])
+    (out, ) = neck((batch, ), samples(2, 2, [[0], [0]]))
+    assert torch.isfinite(out).all() and torch.equal(out[:2], zeros)
