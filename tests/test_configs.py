@@ -66,7 +66,10 @@ def test_comnet_config_is_the_paper_setting():
                                                            1.5, 2)
     assert (intra.type, intra.k, intra.in_channels) == ('IntraMatching', 8,
                                                         2048)
+    assert cfg.model.head.in_channels == intra.mlp_channels[-1] == 512
     base = Config.fromfile(osp.join(REPO, 'configs/cam/cam_r50_voc.py'))
-    cfg.model.pop('neck')
-    base.model.pop('neck')
+    for c in (cfg, base):
+        c.model.pop('neck')
+        c.model.head.pop('in_channels')
     assert cfg.model == base.model  # nothing else differs
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys['neck'].lr_mult == 10

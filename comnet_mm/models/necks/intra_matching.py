@@ -24,12 +24,15 @@ normalises with the statistics of what it sees, which here are the P points of
 the map (the naive version would see the P*k gathered copies, counting popular
 partners several times).
 
-Memory, for a 32 x 32 x 2048 map (P = 1024), k = 8, fp32, one image, MLP
-2048 -> 2048: X 8 MiB, G 4 MiB, top-k indices 64 KiB, MLP output 8 MiB,
-winner indices (int64) 16 MiB, output 8 MiB, and a transient gathered block of
-c' x chunk x k x 4 B = 16 MiB at the default chunk of 256 points (the naive
-version holds the 64 MiB gathered input plus 64 MiB of MLP activations for
-backward). ``benchmarks/bench_intra_matching.py`` measures it.
+Memory, for one 32 x 32 x 2048 map (P = 1024), k = 8, fp32, MLP one layer
+2048 -> 2048 with BN and ReLU: the forward holds X (8 MiB), G (4 MiB), the
+top-k indices (64 KiB), the MLP output (8 MiB), the output (8 MiB) and a
+transient gathered block of c' x chunk x k x 4 B (16 MiB at the default chunk
+of 256 points). Autograd keeps 64 MiB for backward: the MLP's input, BN and
+ReLU tensors (8 MiB each), the 1x1 conv weight (16 MiB) and the int64 winner
+indices (16 MiB). The naive version keeps 224 MiB (its MLP runs on the 64 MiB
+gathered copies) and is about 6x slower on 2 CPU cores.
+``benchmarks/bench_intra_matching.py`` measures it.
 """
 from typing import Optional, Sequence
 

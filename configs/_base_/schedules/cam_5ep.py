@@ -8,7 +8,13 @@
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4),
-    paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=10.0)}),
+    # 10x for the layers that are new on top of the ImageNet backbone: the
+    # classifier (IRN) and the matching necks' MLP (COMNet; none in the
+    # baseline).
+    paramwise_cfg=dict(custom_keys={
+        'head': dict(lr_mult=10.0),
+        'neck': dict(lr_mult=10.0)
+    }),
 )
 param_scheduler = [
     dict(
