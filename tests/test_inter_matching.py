@@ -95,6 +95,14 @@ def test_orientation_picks_the_object():
     assert torch.equal(orient(-m, strength), m)  # sign-free
     # equal strengths: the largest-magnitude component decides
     assert torch.equal(orient(m, torch.ones(4)), -m)
+    # 'minority': the smaller side is positive, whatever the norms
+    m3 = torch.tensor([0.5, -0.2, -0.3, -0.6])
+    assert torch.equal(orient(-m3, strength, 'minority'), m3)
+    with pytest.raises(ValueError, match='orientation'):
+        orient(m, strength, 'largest')
+    feats, fg = clustered(n=2, c=32, h=6, w=6, seed=0, fg_frac=0.3)
+    assert torch.equal(co_occurrent_mask(feats, orientation='minority') > 0,
+                       fg)
 
 
 def samples(n_groups, n, shared):

@@ -28,6 +28,7 @@ import torch
 import torch.nn as nn
 
 SOLVERS = ('lanczos', 'dense')
+ORIENTATIONS = ('norm', 'minority')
 
 
 def unit_pixels(feats: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
@@ -120,23 +121,32 @@ def dense_top_eigenpair(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     return evals[-1], evecs[:, -1]
 
 
-def orient(m: torch.Tensor, strength: torch.Tensor) -> torch.Tensor:
+def orient(m: torch.Tensor, strength: torch.Tensor,
+           rule: str = 'norm') -> torch.Tensor:
     """Flip the eigenvector's arbitrary sign so its positive side is the object.
 
-    Rule: the positive side is the one whose pixels have the larger mean
+    Rule 'norm' (default): the positive side is the one whose pixels have the larger mean
     feature norm (before unit normalisation). Backbone features of a
     classifier respond more strongly on the objects it was trained to
     recognise than on background, and the co-occurrent object is what every
-    image of the group shares. On a tie (e.g. all norms equal) the side holding
-    the largest-magnitude component is made positive, so the rule is
+    image of the group shares. Rule 'minority': the side with fewer pixels
+    is the object (objects usually cover less than the background). On a tie
+    (e.g. all norms equal, or equal counts) the side holding the
+    largest-magnitude component is made positive, so either rule is
     deterministic.
 
     Args:
         m: (P,) eigenvector.
         strength: (P,) pixel feature norms.
+        rule: 'norm' or 'minority'.
     """
+    if rule not in ORIENTATIONS:
+        raise ValueError(f'orientation must be one of {ORIENTATIONS}, got '
+                         f'{rule!r}')
     pos, neg = m > 0, m < 0
-    if pos.any() and neg.any():
+    if rule == 'minority' and int(pos.sum()) != int(neg.sum()):
+        return m if pos.sum() < neg.sum() else -m
+    if rule == 'norm' and pos.any() and neg.any():
         s_pos = strength[pos].mean()
         s_neg = strength[neg].mean()
         scale = max(float(s_pos.abs()), float(s_neg.abs()), 1e-30)
@@ -150,7 +160,8 @@ def co_occurrent_mask(feats: torch.Tensor,
                       num_iters: int = 48,
                       restarts: int = 4,
                       dtype: torch.dtype = torch.float64,
-                      degenerate_tol: float = 1e-7) -> Optional[torch.Tensor]:
+                      degenerate_tol: float = 1e-7,
+                      orientation: str = 'norm') -> Optional[torch.Tensor]:
     """M* of one group, split per image: Eq. (4), oriented by :func:`orient`.
 
     Args:
@@ -162,6 +173,7 @@ def co_occurrent_mask(feats: torch.Tensor,
             next to the backbone and the mask sign is then stable).
         degenerate_tol: a top eigenvalue <= ``degenerate_tol * P`` means all
             pixel vectors are (nearly) equal: there is no partition.
+        orientation: the sign rule of :func:`orient`.
 
     Returns:
         (N, h, w) tensor M* (unit norm over the group), or None when the
@@ -183,7 +195,7 @@ def co_occurrent_mask(feats: torch.Tensor,
         if not torch.isfinite(lam) or float(lam) <= degenerate_tol * p:
             return None
         strength = feats.permute(1, 0, 2, 3).reshape(c, p).norm(dim=0)
-        m = orient(m, strength.to(m.dtype))
+        m = orient(m, strength.to(m.dtype), orientation)
         return m.reshape(n, h, w).to(feats.dtype)
 
 
@@ -216,6 +228,8 @@ class InterMatching(nn.Module):
         solver (str): 'lanczos' (default) or 'dense'.
         num_iters (int), restarts (int): Lanczos settings.
         match_at_inference (bool): see above.
+        orientation (str): which side of M* is the object, 'norm' (default)
+            or 'minority' (see :func:`orient`).
 
     Input/output: a tuple of (B*N, c_i, h_i, w_i) feature maps; only
     ``in_index`` changes. ``self.last_masks`` keeps the (N, h, w) masks of
@@ -230,8 +244,13 @@ class InterMatching(nn.Module):
                  solver: str = 'lanczos',
                  num_iters: int = 48,
                  restarts: int = 4,
-                 match_at_inference: bool = False):
+                 match_at_inference: bool = False,
+                 orientation: str = 'norm'):
         super().__init__()
+        if orientation not in ORIENTATIONS:
+            raise ValueError(f'orientation must be one of {ORIENTATIONS}, '
+                             f'got {orientation!r}')
+        self.orientation = orientation
         if solver not in SOLVERS:
             raise ValueError(f'solver must be one of {SOLVERS}, got '
                              f'{solver!r}')
@@ -283,8 +302,9 @@ class InterMatching(nn.Module):
         out = []
         for start, n, shared in self._groups(x.shape[0], data_samples):
             group = x[start:start + n]
-            mask = co_occurrent_mask(group, self.solver, self.num_iters,
-                                     self.restarts) if shared else None
+            mask = co_occurrent_mask(
+                group, self.solver, self.num_iters, self.restarts,
+                orientation=self.orientation) if shared else None
             self.last_masks.append(mask)
             out.append(group if mask is None else enhance(
                 group, mask, self.alpha))

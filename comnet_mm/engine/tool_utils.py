@@ -1,0 +1,48 @@
+"""What tools/train.py and tools/test.py share: arguments and config set-up."""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+
+from .dist import setup_cpu_distributed
+
+
+def add_common_args(parser: argparse.ArgumentParser):
+    """``--work-dir``, ``--cfg-options``, ``--launcher``, ``--local-rank``
+    with mmseg's meanings."""
+    parser.add_argument('--work-dir', help='the dir for logs and outputs')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, key=value (xxx=yyy format)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """The config of ``args.config`` with the common arguments applied.
+
+    The work dir defaults to ``./work_dirs/<config name>``; without CUDA a
+    ``pytorch`` launcher gets a gloo process group
+    (:func:`setup_cpu_distributed`).
+    """
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    setup_cpu_distributed(cfg, args.launcher)
+    return cfg
