@@ -1,0 +1,203 @@
+"""IRN's random walk over boundary-aware affinities, without the dense matrix.
+
+This file imports torch only (benchmarks load it by path on any machine).
+
+IRN (Ahn et al., CVPR 2019, ``misc/indexing.py``) at stride 4, for an
+h x w boundary map B in [0, 1] and the K class maps of an image:
+
+* each pixel is linked to the 34 offsets d = (dy, dx) of the half plane
+  (dy > 0, or dy = 0 and dx > 0) with dy^2 + dx^2 < r^2, r = 5, and to the
+  same offsets reversed: 68 neighbours plus itself;
+* the affinity of a pair is 1 - max B over the pixels of the path between
+  them (pixels of the pair's bounding box within distance 1 of the segment,
+  both ends included); a pixel's affinity with itself is 1;
+* T = A^beta with every column divided by its sum (beta = 10);
+* the CAMs are damped on boundaries, x = cams * (1 - B), and the walk is
+  x (K x hw) times T^(2^8), which IRN computes by squaring the dense
+  hw x hw matrix 8 times (11,750^2 entries for a 500 x 375 image).
+
+Here the walk applies T 256 times to the K class maps at once as a sparse
+CSR product (torch.sparse; 69 entries per row), so memory is O(69 hw) and
+time O(256 * 69 * hw * K). A is symmetric, so x T = (T^T x^T)^T with
+T^T = A^beta divided row-wise by the column sums of A^beta.
+"""
+from functools import lru_cache
+from typing import List, Tuple
+
+import torch
+import torch.nn.functional as F
+
+Offset = Tuple[int, int]
+
+
+@lru_cache(maxsize=8)
+def search_paths(radius: int = 5) -> List[Tuple[Offset, Tuple[Offset, ...]]]:
+    """The half-plane offsets and the path pixels of each (IRN's rule).
+
+    Returns:
+        list of ``((dy, dx), path)`` where ``path`` lists the (y, x) pixels,
+        relative to the source, whose maximum boundary value bounds the
+        affinity; it holds the source (0, 0) and the destination (dy, dx).
+    """
+    offsets = [(0, x) for x in range(1, radius)]
+    offsets += [(y, x) for y in range(1, radius)
+                for x in range(-radius + 1, radius)
+                if x * x + y * y < radius * radius]
+    out = []
+    for dy, dx in offsets:
+        length_sq = dy * dy + dx * dx
+        path = []
+        for y in range(min(0, dy), max(0, dy) + 1):
+            for x in range(min(0, dx), max(0, dx) + 1):
+                if (dy * x - dx * y)**2 / length_sq < 1:
+                    path.append((y, x))
+        out.append(((dy, dx), tuple(path)))
+    return out
+
+
+def path_affinities(boundary: torch.Tensor, radius: int = 5) -> torch.Tensor:
+    """Affinity of each pixel with each half-plane neighbour.
+
+    Args:
+        boundary: (h, w) boundary map in [0, 1].
+        radius: neighbourhood radius (IRN: 5, giving 34 offsets).
+
+    Returns:
+        (D, h, w): ``aff[d, y, x]`` = 1 - max boundary on the path from
+        (y, x) to (y + dy, x + dx); 0 where the neighbour is outside the
+        image.
+    """
+    h, w = boundary.shape
+    r = radius
+    # pad so every path pixel of an in-image pair is addressable
+    padded = F.pad(boundary[None, None], (r, r, 0, r), value=1.0)[0, 0]
+    out = []
+    for (dy, dx), path in search_paths(radius):
+        worst = torch.zeros_like(boundary)
+        for py, px in path:
+            worst = torch.maximum(worst, padded[py:py + h, r + px:r + px + w])
+        aff = 1.0 - worst
+        valid = torch.zeros_like(aff, dtype=torch.bool)
+        valid[:max(0, h - dy), max(0, -dx):min(w, w - dx)] = True
+        out.append(torch.where(valid, aff, torch.zeros_like(aff)))
+    return torch.stack(out)
+
+
+def _pair_indices(h: int, w: int, radius: int, device):
+    """Flat (src, dst) indices of every in-image pair, offset by offset."""
+    ys, xs = torch.meshgrid(
+        torch.arange(h, device=device), torch.arange(w, device=device),
+        indexing='ij')
+    src, dst = [], []
+    for (dy, dx), _ in search_paths(radius):
+        src.append(ys * w + xs)
+        dst.append((ys + dy).clamp(max=h - 1) * w + (xs + dx).clamp(0, w - 1))
+    return torch.stack(src), torch.stack(dst)  # (D, h, w) each
+
+
+def transition_t(boundary: torch.Tensor,
+                 beta: float = 10.0,
+                 radius: int = 5) -> torch.Tensor:
+    """T^T as a sparse CSR (hw x hw) matrix: T = A^beta / column sums.
+
+    Args:
+        boundary: (h, w) boundary map in [0, 1].
+        beta: affinity exponent (IRN: 10).
+        radius: neighbourhood radius (IRN: 5).
+    """
+    h, w = boundary.shape
+    n = h * w
+    aff = path_affinities(boundary, radius).pow(beta)  # (D, h, w)
+    src, dst = _pair_indices(h, w, radius, boundary.device)
+    keep = aff > 0
+    src, dst, val = src[keep], dst[keep], aff[keep]
+    diag = torch.arange(n, device=boundary.device)
+    rows = torch.cat([src, dst, diag])
+    cols = torch.cat([dst, src, diag])
+    vals = torch.cat([val, val, torch.ones(n, dtype=aff.dtype,
+                                           device=aff.device)])
+    colsum = torch.zeros(n, dtype=aff.dtype, device=aff.device)
+    colsum.index_add_(0, cols, vals)
+    # T^T[j, i] = A[i, j] / colsum[j] = A[j, i] / colsum[j] (A symmetric)
+    coo = torch.sparse_coo_tensor(
+        torch.stack([rows, cols]), vals / colsum[rows], (n, n)).coalesce()
+    return coo.to_sparse_csr()
+
+
+def random_walk(cams: torch.Tensor,
+                boundary: torch.Tensor,
+                beta: float = 10.0,
+                steps: int = 256,
+                radius: int = 5) -> torch.Tensor:
+    """Propagate CAMs over the boundary-aware transition matrix.
+
+    Args:
+        cams: (K, h, w) class maps at stride 4.
+        boundary: (h, w) boundary map in [0, 1] at the same size.
+        beta: affinity exponent (IRN: 10).
+        steps: applications of T (IRN: 2^8 = 256).
+        radius: neighbourhood radius (IRN: 5).
+
+    Returns:
+        (K, h, w): ``(cams * (1 - boundary)) @ T^steps``.
+    """
+    if cams.shape[-2:] != boundary.shape:
+        raise ValueError(f'CAMs {tuple(cams.shape)} and boundary '
+                         f'{tuple(boundary.shape)} differ in size')
+    k, h, w = cams.shape
+    t_t = transition_t(boundary.to(cams.dtype), beta, radius)
+    z = (cams * (1 - boundary.to(cams.dtype))).reshape(k, h * w).t()
+    z = z.contiguous()
+    for _ in range(steps):
+        z = torch.sparse.mm(t_t, z)
+    return z.t().reshape(k, h, w)
+
+
+def dense_random_walk(cams: torch.Tensor,
+                      boundary: torch.Tensor,
+                      beta: float = 10.0,
+                      exp_times: int = 8,
+                      radius: int = 5) -> torch.Tensor:
+    """IRN's dense computation (the reference): T squared ``exp_times``
+    times. Holds several (hw)^2 matrices; use on small maps only."""
+    k, h, w = cams.shape
+    n = h * w
+    aff = path_affinities(boundary.to(cams.dtype), radius)
+    src, dst = _pair_indices(h, w, radius, boundary.device)
+    dense = torch.eye(n, dtype=cams.dtype, device=cams.device)
+    keep = aff > 0
+    dense[src[keep], dst[keep]] = aff[keep]
+    dense[dst[keep], src[keep]] = aff[keep]
+    trans = dense.pow(beta)
+    trans = trans / trans.sum(0, keepdim=True)
+    for _ in range(exp_times):
+        trans = trans @ trans
+    x = (cams * (1 - boundary.to(cams.dtype))).reshape(k, n)
+    return (x @ trans).reshape(k, h, w)
+
+
+def walk_to_labels(walked: torch.Tensor,
+                   keys: torch.Tensor,
+                   image_size: Tuple[int, int],
+                   bg_thr: float = 0.25) -> torch.Tensor:
+    """Random-walk maps -> label map, IRN's last step.
+
+    Upsample x4 (bilinear), crop to the image, divide by the global max,
+    put a constant ``bg_thr`` background first, argmax, map to class ids.
+
+    Args:
+        walked: (K, h, w) output of :func:`random_walk`.
+        keys: (K,) foreground class indices (0..C-1) of the K maps.
+        image_size: (H, W) of the image; H <= 4h, W <= 4w.
+        bg_thr: background score (IRN: 0.25).
+
+    Returns:
+        (H, W) int64 labels: 0 background, c + 1 for class index c.
+    """
+    height, width = image_size
+    up = F.interpolate(walked[None], scale_factor=4, mode='bilinear',
+                       align_corners=False)[0, :, :height, :width]
+    up = up / up.max().clamp_min(1e-30)
+    scores = torch.cat([torch.full_like(up[:1], bg_thr), up])
+    ids = torch.cat([keys.new_zeros(1), keys.long() + 1])
+    return ids[scores.argmax(0)]
