@@ -36,7 +36,8 @@ demo: install
 	$(PY) tools/train.py configs/cam/cam_toy.py --work-dir $(WORK)/cam_baseline \
 		--cfg-options train_dataloader.dataset.dataset.data_root=$(DATA) \
 		val_dataloader.dataset.data_root=$(DATA) \
-		test_dataloader.dataset.data_root=$(DATA) $(DEMO_OPTS)
+		test_dataloader.dataset.data_root=$(DATA) \
+		cam_cfg.dataset.data_root=$(DATA) $(DEMO_OPTS)
 
 clean:
 	rm -rf $(WORK)

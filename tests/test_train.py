@@ -18,6 +18,8 @@ def fast_options(root, max_epochs, batch=4):
         f'train_dataloader.dataset.dataset.data_root={root}',
         f'val_dataloader.dataset.data_root={root}',
         f'test_dataloader.dataset.data_root={root}',
+        f'cam_cfg.dataset.data_root={root}',
+        'cam_cfg.dataset.indices=6',
         f'train_dataloader.batch_size={batch}',
         'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
@@ -117,11 +119,13 @@ def test_make_demo_smoke(tmp_path):
     opts = ' '.join([
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
         'train_dataloader.dataset.dataset.indices=32',
-        'val_dataloader.dataset.indices=16'
+        'val_dataloader.dataset.indices=16', 'cam_cfg.dataset.indices=8'
     ])
     out = run_tool(['make', 'demo', f'DATA={data}', f'WORK={work}',
                     f'DEMO_OPTS={opts}'])
     log = out.stdout + out.stderr
     assert osp.isfile(data / 'stats.json')
     assert 'multi-label/mAP' in log
+    assert 'CAM evaluation: cam/mIoU' in log
     assert glob.glob(str(work / 'cam_baseline' / 'epoch_1.pth'))
+    assert len(glob.glob(str(work / 'cam_baseline' / 'cams' / '*.npz'))) == 8

@@ -17,8 +17,8 @@ h x w boundary map B in [0, 1] and the K class maps of an image:
   hw x hw matrix 8 times (11,750^2 entries for a 500 x 375 image).
 
 Here the walk applies T 256 times to the K class maps at once as a sparse
-CSR product (torch.sparse; 69 entries per row), so memory is O(69 hw) and
-time O(256 * 69 * hw * K). A is symmetric, so x T = (T^T x^T)^T with
+CSR product (torch.sparse; 69 slots per row, built in a fixed layout), so
+memory is O(69 hw) and time O(256 * 69 * hw * K). A is symmetric, so x T = (T^T x^T)^T with
 T^T = A^beta divided row-wise by the column sums of A^beta.
 """
 from functools import lru_cache
@@ -84,7 +84,8 @@ def path_affinities(boundary: torch.Tensor, radius: int = 5) -> torch.Tensor:
 
 
 def _pair_indices(h: int, w: int, radius: int, device):
-    """Flat (src, dst) indices of every in-image pair, offset by offset."""
+    """Flat (src, dst) indices of each pixel and its half-plane neighbours
+    (dst clamped into the image where the neighbour is outside)."""
     ys, xs = torch.meshgrid(
         torch.arange(h, device=device), torch.arange(w, device=device),
         indexing='ij')
@@ -100,6 +101,13 @@ def transition_t(boundary: torch.Tensor,
                  radius: int = 5) -> torch.Tensor:
     """T^T as a sparse CSR (hw x hw) matrix: T = A^beta / column sums.
 
+    Row j holds exactly 1 + 2D slots: pixel j itself, its D half-plane
+    neighbours j + d and the D pixels j - d that have j as neighbour (slots
+    of neighbours outside the image hold a 0). The CSR arrays are built in
+    that fixed layout, without sorting or coalescing, so the matrix costs
+    (1 + 2D) * hw values and column indices and nothing more. Because A is
+    symmetric, the column sums of A^beta are the sums of these rows.
+
     Args:
         boundary: (h, w) boundary map in [0, 1].
         beta: affinity exponent (IRN: 10).
@@ -107,21 +115,29 @@ def transition_t(boundary: torch.Tensor,
     """
     h, w = boundary.shape
     n = h * w
-    aff = path_affinities(boundary, radius).pow(beta)  # (D, h, w)
-    src, dst = _pair_indices(h, w, radius, boundary.device)
-    keep = aff > 0
-    src, dst, val = src[keep], dst[keep], aff[keep]
-    diag = torch.arange(n, device=boundary.device)
-    rows = torch.cat([src, dst, diag])
-    cols = torch.cat([dst, src, diag])
-    vals = torch.cat([val, val, torch.ones(n, dtype=aff.dtype,
-                                           device=aff.device)])
-    colsum = torch.zeros(n, dtype=aff.dtype, device=aff.device)
-    colsum.index_add_(0, cols, vals)
-    # T^T[j, i] = A[i, j] / colsum[j] = A[j, i] / colsum[j] (A symmetric)
-    coo = torch.sparse_coo_tensor(
-        torch.stack([rows, cols]), vals / colsum[rows], (n, n)).coalesce()
-    return coo.to_sparse_csr()
+    fwd = path_affinities(boundary, radius).pow(beta)  # (D, h, w)
+    bwd = torch.zeros_like(fwd)
+    offsets = [d for d, _ in search_paths(radius)]
+    for k, (dy, dx) in enumerate(offsets):
+        # the pair (p - d, p) has the affinity stored at p - d
+        bwd[k, dy:, max(0, dx):min(w, w + dx)] = \
+            fwd[k, :h - dy, max(0, -dx):min(w - dx, w)]
+    vals = torch.cat([torch.ones_like(fwd[:1]), fwd, bwd])
+    vals = vals.reshape(len(vals), n).t()  # (n, 1 + 2D)
+    vals = vals / vals.sum(1, keepdim=True)
+    idx = torch.arange(n, device=boundary.device).view(h, w)
+    ys, xs = idx // w, idx % w
+    cols = [idx]
+    for sign in (1, -1):
+        for dy, dx in offsets:
+            ty, tx = ys + sign * dy, xs + sign * dx
+            inside = (ty >= 0) & (ty < h) & (tx >= 0) & (tx < w)
+            cols.append(torch.where(inside, ty * w + tx, idx))
+    cols = torch.stack(cols).reshape(len(cols), n).t()
+    crow = torch.arange(0, vals.numel() + 1, vals.shape[1],
+                        device=boundary.device)
+    return torch.sparse_csr_tensor(crow, cols.reshape(-1), vals.reshape(-1),
+                                   (n, n))
 
 
 def random_walk(cams: torch.Tensor,

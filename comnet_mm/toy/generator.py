@@ -66,7 +66,10 @@ class ToyVOCConfig:
         num_train: the first ``num_train`` images of ``train_aug`` form
             ``train``, the split CAMs are evaluated on (VOC: 1,464 of 10,582).
         num_val: images in ``val`` (disjoint from ``train_aug``).
-        min_size, max_size: image height and width are drawn in this range.
+        min_size, max_size: image height and width are drawn in this range,
+            in steps of ``size_step``.
+        size_step: granularity of image sizes (16: few distinct shapes, so
+            CPU kernels warmed up for one size serve many images).
         max_objects: objects per image are drawn from 1..max_objects.
         companion_prob: probability that a further object is the preferred
             companion of the first object's class.
@@ -78,6 +81,7 @@ class ToyVOCConfig:
     num_val: int = 120
     min_size: int = 96
     max_size: int = 160
+    size_step: int = 16
     max_objects: int = 3
     companion_prob: float = 0.6
     seed: int = 0
@@ -96,6 +100,11 @@ class ToyVOCConfig:
         if not 32 <= self.min_size <= self.max_size:
             raise ValueError('need 32 <= min_size <= max_size, got '
                              f'{self.min_size}, {self.max_size}')
+        if self.size_step < 1 or self.min_size % self.size_step or \
+                self.max_size % self.size_step:
+            raise ValueError(f'min_size and max_size ({self.min_size}, '
+                             f'{self.max_size}) must be multiples of size_step '
+                             f'({self.size_step})')
         if self.max_objects < 1:
             raise ValueError(f'max_objects must be >= 1, got '
                              f'{self.max_objects}')
@@ -232,8 +241,9 @@ def make_sample(index: int, cfg: ToyVOCConfig):
         ``parts`` (dict class index -> visible part pixels).
     """
     rng = np.random.default_rng([cfg.seed, index])
-    h = int(rng.integers(cfg.min_size, cfg.max_size + 1))
-    w = int(rng.integers(cfg.min_size, cfg.max_size + 1))
+    lo, hi = cfg.min_size // cfg.size_step, cfg.max_size // cfg.size_step
+    h = cfg.size_step * int(rng.integers(lo, hi + 1))
+    w = cfg.size_step * int(rng.integers(lo, hi + 1))
     img = _background(h, w, cfg, rng)
     label = np.zeros((h, w), np.uint8)
     part_label = np.zeros((h, w), np.uint8)  # later objects paint over

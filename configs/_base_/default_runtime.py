@@ -11,8 +11,9 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
-# Draws new co-occurrent partners every epoch (CoOccurrentGroupDataset).
-custom_hooks = [dict(type='GroupEpochHook')]
+# Draws new co-occurrent partners every epoch (CoOccurrentGroupDataset);
+# after training, writes and scores the CAMs of `cam_cfg`.
+custom_hooks = [dict(type='GroupEpochHook'), dict(type='CAMGenerationHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,

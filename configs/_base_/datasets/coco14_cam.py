@@ -19,3 +19,12 @@ val_dataloader = dict(
         data_prefix=dict(img_path='val2014',
                          seg_map_path='SegmentationClass/val2014')))
 test_dataloader = val_dataloader
+cam_cfg = dict(
+    dataset=dict(
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/train.txt',
+        data_prefix=dict(img_path='train2014',
+                         seg_map_path='SegmentationClass/train2014')),
+    metric=dict(num_classes=80))

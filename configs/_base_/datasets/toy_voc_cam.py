@@ -38,3 +38,8 @@ val_dataloader = dict(
         metainfo=dict(classes=toy_classes),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
+cam_cfg = dict(
+    dataset=dict(
+        data_root=data_root,
+        metainfo=dict(classes=toy_classes)),
+    metric=dict(num_classes=len(toy_classes), class_names=toy_classes))
