@@ -4,21 +4,20 @@ resumable, split across ranks. Used by the ``after_train`` hook and by
 import json
 import os
 import os.path as osp
-import tempfile
 import zipfile
 from typing import Dict
 
 import mmcv
 import numpy as np
 import torch
-from mmengine.dist import barrier, get_dist_info
+from mmengine.dist import get_dist_info
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import METRICS as MMENGINE_METRICS
-from mmengine.utils import ProgressBar
 
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
+from comnet_mm.engine.per_image import atomic_write, run_per_image
 from comnet_mm.registry import HOOKS
 from .inference import multiscale_cams
 
@@ -26,18 +25,8 @@ CAM_KEYS = ('keys', 'cam', 'high_res')
 
 
 def save_npz_atomic(path: str, **arrays):
-    """Write an .npz under a temporary name in the same folder, then rename:
-    a reader sees the old file or the whole new one, never a part."""
-    folder = osp.dirname(path) or '.'
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp.npz')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    """Write an .npz under a temporary name in the same folder, then rename."""
+    atomic_write(path, lambda t: np.savez(t, **arrays), '.npz')
 
 
 def load_cams(path: str) -> Dict[str, np.ndarray]:
@@ -83,28 +72,17 @@ def generate_cams(model, dataset, out_dir: str, scales=(1.0, 0.5, 1.5, 2.0),
     is kept, so a killed run resumes where it stopped. Returns the number of
     files written by this rank.
     """
-    rank, world = get_dist_info()
-    os.makedirs(out_dir, exist_ok=True)
-    mine = list(range(rank, len(dataset), world))
-    bar = ProgressBar(len(mine)) if rank == 0 else None
-    written = 0
-    for i in mine:
-        info = dataset.get_data_info(i)
-        path = osp.join(out_dir, info['img_id'] + '.npz')
-        if not is_complete(path):
-            img = mmcv.imread(info['img_path'])
-            if img is None:
-                raise ValueError(f'image {info["img_path"]} cannot be read')
-            cams = multiscale_cams(model, img, info['gt_label'], scales, flip)
-            save_npz_atomic(path, **cams)
-            written += 1
-        if bar is not None:
-            bar.update()
-    # stdout, not the logger: mmengine's logger hides ranks > 0
-    print(f'rank {rank}: wrote {written} CAM files of {len(mine)} to '
-          f'{out_dir}', flush=True)
-    barrier()
-    return written
+
+    def make(info, path):
+        img = mmcv.imread(info['img_path'])
+        if img is None:
+            raise ValueError(f'image {info["img_path"]} cannot be read')
+        save_npz_atomic(
+            path, **multiscale_cams(model, img, info['gt_label'], scales,
+                                    flip))
+
+    return run_per_image(dataset, out_dir, '.npz', make, is_complete,
+                         'CAM files')
 
 
 def score_cams(dataset, out_dir: str, metric_cfg: dict) -> dict:

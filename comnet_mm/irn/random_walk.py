@@ -58,29 +58,33 @@ def search_paths(radius: int = 5) -> List[Tuple[Offset, Tuple[Offset, ...]]]:
 def path_affinities(boundary: torch.Tensor, radius: int = 5) -> torch.Tensor:
     """Affinity of each pixel with each half-plane neighbour.
 
+    Differentiable in ``boundary`` (the boundary network's loss uses it).
+
     Args:
-        boundary: (h, w) boundary map in [0, 1].
-        radius: neighbourhood radius (IRN: 5, giving 34 offsets).
+        boundary: (..., h, w) boundary map(s) in [0, 1].
+        radius: neighbourhood radius (IRN: 5 for the walk, 10 for training).
 
     Returns:
-        (D, h, w): ``aff[d, y, x]`` = 1 - max boundary on the path from
-        (y, x) to (y + dy, x + dx); 0 where the neighbour is outside the
+        (..., D, h, w): ``aff[..., d, y, x]`` = 1 - max boundary on the path
+        from (y, x) to (y + dy, x + dx); 0 where the neighbour is outside the
         image.
     """
-    h, w = boundary.shape
+    h, w = boundary.shape[-2:]
+    lead = boundary.shape[:-2]
     r = radius
+    flat = boundary.reshape(-1, 1, h, w)
     # pad so every path pixel of an in-image pair is addressable
-    padded = F.pad(boundary[None, None], (r, r, 0, r), value=1.0)[0, 0]
+    padded = F.pad(flat, (r, r, 0, r), value=1.0)[:, 0]
     out = []
     for (dy, dx), path in search_paths(radius):
-        worst = torch.zeros_like(boundary)
+        worst = padded[:, 0:h, r:r + w]  # the source pixel itself
         for py, px in path:
-            worst = torch.maximum(worst, padded[py:py + h, r + px:r + px + w])
-        aff = 1.0 - worst
-        valid = torch.zeros_like(aff, dtype=torch.bool)
+            worst = torch.maximum(worst, padded[:, py:py + h,
+                                                r + px:r + px + w])
+        valid = torch.zeros((h, w), dtype=torch.bool, device=boundary.device)
         valid[:max(0, h - dy), max(0, -dx):min(w, w - dx)] = True
-        out.append(torch.where(valid, aff, torch.zeros_like(aff)))
-    return torch.stack(out)
+        out.append(torch.where(valid, 1.0 - worst, torch.zeros_like(worst)))
+    return torch.stack(out, 1).reshape(*lead, len(out), h, w)
 
 
 def _pair_indices(h: int, w: int, radius: int, device):

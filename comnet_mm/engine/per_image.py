@@ -1,0 +1,68 @@
+"""The loop every per-image pipeline step shares: this rank's share of a
+split, a progress bar, files written atomically, complete files kept."""
+import os
+import os.path as osp
+import tempfile
+from typing import Callable
+
+import numpy as np
+from mmengine.dist import barrier, get_dist_info
+from mmengine.utils import ProgressBar
+from PIL import Image
+
+
+def atomic_write(path: str, write: Callable[[str], None], suffix: str):
+    """Call ``write(tmp)`` on a temporary name beside ``path``, then rename:
+    readers see the old file or the whole new one, never a part."""
+    folder = osp.dirname(path) or '.'
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp' + suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def save_png_atomic(path: str, label: np.ndarray):
+    """A uint8 label map as a grey PNG, atomically."""
+    atomic_write(path, lambda t: Image.fromarray(label.astype(np.uint8)).save(
+        t, format='PNG'), '.png')
+
+
+def png_complete(path: str) -> bool:
+    try:
+        with Image.open(path) as im:
+            im.load()
+        return True
+    except (OSError, SyntaxError, ValueError):
+        return False
+
+
+def run_per_image(dataset, out_dir: str, suffix: str,
+                  make: Callable[[dict, str], None],
+                  complete: Callable[[str], bool], what: str) -> int:
+    """For this rank's images (r, r + W, ...) of ``dataset``, call
+    ``make(data_info, path)`` unless ``complete(path)``; ``path`` is
+    ``<out_dir>/<img_id><suffix>``. Returns the number made here; prints a
+    line per rank and waits for the other ranks."""
+    rank, world = get_dist_info()
+    os.makedirs(out_dir, exist_ok=True)
+    mine = list(range(rank, len(dataset), world))
+    bar = ProgressBar(len(mine)) if rank == 0 else None
+    made = 0
+    for i in mine:
+        info = dataset.get_data_info(i)
+        path = osp.join(out_dir, info['img_id'] + suffix)
+        if not complete(path):
+            make(info, path)
+            made += 1
+        if bar is not None:
+            bar.update()
+    # stdout, not the logger: mmengine's logger hides ranks > 0
+    print(f'rank {rank}: wrote {made} {what} of {len(mine)} to {out_dir}',
+          flush=True)
+    barrier()
+    return made
