@@ -37,7 +37,8 @@ demo: install
 		--cfg-options train_dataloader.dataset.dataset.data_root=$(DATA) \
 		val_dataloader.dataset.data_root=$(DATA) \
 		test_dataloader.dataset.data_root=$(DATA) \
-		cam_cfg.dataset.data_root=$(DATA) $(DEMO_OPTS)
+		cam_cfg.dataset.data_root=$(DATA) \
+		cam_cfg.eval_dataset.data_root=$(DATA) $(DEMO_OPTS)
 
 clean:
 	rm -rf $(WORK)

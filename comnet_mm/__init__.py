@@ -7,6 +7,7 @@ registries (see :mod:`comnet_mm.registry`), so configs reach them with
 from .engine import allow_mmengine_checkpoints
 
 from . import cams, datasets, evaluation, models  # noqa: F401,E402  (registration)
+from .irn import pseudo_labels  # noqa: F401,E402  (registers the IRN hooks)
 
 __version__ = '0.1.0'
 

@@ -193,7 +193,9 @@ def test_make_cams_tool_on_two_ranks(toy_root, tmp_path):
         f'--master_port={_free_port()}', 'tools/make_cams.py',
         'configs/cam/cam_toy.py', str(work / 'epoch_1.pth'), '--work-dir',
         str(tmp_path / 'tool'), '--launcher', 'pytorch', '--cfg-options',
-        f'cam_cfg.dataset.data_root={toy_root}', 'cam_cfg.dataset.indices=11'
+        f'cam_cfg.dataset.data_root={toy_root}', 'cam_cfg.dataset.indices=11',
+        f'cam_cfg.eval_dataset.data_root={toy_root}',
+        'cam_cfg.eval_dataset.indices=11'
     ])
     log = out.stdout + out.stderr
     wrote = dict(re.findall(r'rank (\d): wrote (\d+) CAM files', log))

@@ -19,7 +19,9 @@ def fast_options(root, max_epochs, batch=4):
         f'val_dataloader.dataset.data_root={root}',
         f'test_dataloader.dataset.data_root={root}',
         f'cam_cfg.dataset.data_root={root}',
+        f'cam_cfg.eval_dataset.data_root={root}',
         'cam_cfg.dataset.indices=6',
+        'cam_cfg.eval_dataset.indices=6',
         f'train_dataloader.batch_size={batch}',
         'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
@@ -119,7 +121,8 @@ def test_make_demo_smoke(tmp_path):
     opts = ' '.join([
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
         'train_dataloader.dataset.dataset.indices=32',
-        'val_dataloader.dataset.indices=16', 'cam_cfg.dataset.indices=8'
+        'val_dataloader.dataset.indices=16', 'cam_cfg.dataset.indices=8',
+        'cam_cfg.eval_dataset.indices=8'
     ])
     out = run_tool(['make', 'demo', f'DATA={data}', f'WORK={work}',
                     f'DEMO_OPTS={opts}'])

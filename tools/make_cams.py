@@ -14,13 +14,12 @@ import json
 import os
 import os.path as osp
 
-import torch
 from mmengine.dist import get_dist_info, init_dist, is_distributed
 from mmengine.registry import init_default_scope
 
 import comnet_mm  # noqa: F401
 from comnet_mm.cams import run_cam_stage
-from comnet_mm.engine import add_common_args, load_config
+from comnet_mm.engine import add_common_args, build_and_load, load_config
 
 
 def parse_args():
@@ -31,31 +30,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def load_cam_model(cfg, checkpoint: str):
-    """Build ``cfg.model`` and load ``checkpoint``; a checkpoint of another
-    model is an error that names the file and the keys that differ."""
-    from mmpretrain.registry import MODELS
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
-    model = MODELS.build(cfg.model)
-    if not hasattr(model, 'head') or not hasattr(model.head, 'class_maps'):
-        raise TypeError(f'{cfg.model.type} is not a CAM model (its head has '
-                        'no class_maps)')
-    ckpt = torch.load(checkpoint, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt)
-    want = model.state_dict()
-    missing = sorted(set(want) - set(state))
-    shapes = [k for k in want if k in state and state[k].shape != want[k].shape]
-    if missing or shapes:
-        raise ValueError(
-            f'checkpoint {checkpoint} is not a checkpoint of this model '
-            f'({cfg.model.type}): {len(missing)} keys missing (e.g. '
-            f'{missing[:3]}), {len(shapes)} of another shape (e.g. '
-            f'{shapes[:3]})')
-    model.load_state_dict({k: state[k] for k in want})
-    return model
-
-
 def main():
     args = parse_args()
     cfg = load_config(args)
@@ -64,9 +38,10 @@ def main():
     init_default_scope(cfg.default_scope)
     if cfg.get('cam_cfg') is None:
         raise KeyError(f'{args.config} has no cam_cfg')
-    model = load_cam_model(cfg, args.checkpoint)
-    if torch.cuda.is_available():
-        model = model.cuda()
+    model = build_and_load(cfg, args.checkpoint)
+    if not hasattr(getattr(model, 'head', None), 'class_maps'):
+        raise TypeError(f'{cfg.model.type} is not a CAM model (its head has '
+                        'no class_maps)')
     metrics = run_cam_stage(model, cfg.cam_cfg, cfg.work_dir)
     if get_dist_info()[0] == 0 and metrics:
         print(json.dumps(metrics))

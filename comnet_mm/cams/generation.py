@@ -107,9 +107,11 @@ def score_cams(dataset, out_dir: str, metric_cfg: dict) -> dict:
 def run_cam_stage(model, cam_cfg: dict, work_dir: str) -> dict:
     """Generate the CAMs of ``cam_cfg.dataset`` and score them.
 
-    ``cam_cfg``: ``dataset`` (config of a tag dataset with masks),
-    ``out_dir`` (relative to ``work_dir``), ``scales``, ``flip`` and
-    ``metric`` (a :class:`CAMIoUMetric` config, or None to skip scoring).
+    ``cam_cfg``: ``dataset`` (the split to write CAMs for, e.g. train_aug,
+    which the later stages need), ``eval_dataset`` (the split to score, whose
+    images must be in ``dataset``; default ``dataset``), ``out_dir``
+    (relative to ``work_dir``), ``scales``, ``flip`` and ``metric`` (a
+    :class:`CAMIoUMetric` config, or None to skip scoring).
     """
     if is_model_wrapper(model):
         model = model.module
@@ -122,7 +124,9 @@ def run_cam_stage(model, cam_cfg: dict, work_dir: str) -> dict:
                   cam_cfg.get('flip', True))
     metrics = {}
     if cam_cfg.get('metric'):
-        metrics = score_cams(dataset, out_dir, cam_cfg['metric'])
+        eval_set = build_split(cam_cfg['eval_dataset']) \
+            if cam_cfg.get('eval_dataset') else dataset
+        metrics = score_cams(eval_set, out_dir, cam_cfg['metric'])
     model.train(was_training)
     return metrics
 

@@ -46,3 +46,32 @@ def load_config(args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
     setup_cpu_distributed(cfg, args.launcher)
     return cfg
+
+
+def build_and_load(cfg: Config, checkpoint: str):
+    """Build ``cfg.model`` (in the config's scope) and load ``checkpoint``.
+
+    A checkpoint of another model is an error naming the file and the keys
+    that do not fit, rather than a half-loaded model.
+    """
+    import torch
+    from mmengine.registry import MODELS, init_default_scope
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    model = MODELS.build(cfg.model)
+    ckpt = torch.load(checkpoint, map_location='cpu')
+    state = ckpt.get('state_dict', ckpt)
+    want = model.state_dict()
+    missing = sorted(set(want) - set(state))
+    shapes = [k for k in want if k in state and state[k].shape != want[k].shape]
+    if missing or shapes:
+        raise ValueError(
+            f'checkpoint {checkpoint} is not a checkpoint of this model '
+            f'({cfg.model.type}): {len(missing)} keys missing (e.g. '
+            f'{missing[:3]}), {len(shapes)} of another shape (e.g. '
+            f'{shapes[:3]})')
+    model.load_state_dict({k: state[k] for k in want})
+    if torch.cuda.is_available():
+        model = model.cuda()
+    return model.eval()

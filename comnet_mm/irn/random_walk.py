@@ -129,19 +129,24 @@ def transition_t(boundary: torch.Tensor,
     vals = torch.cat([torch.ones_like(fwd[:1]), fwd, bwd])
     vals = vals.reshape(len(vals), n).t()  # (n, 1 + 2D)
     vals = vals / vals.sum(1, keepdim=True)
-    idx = torch.arange(n, device=boundary.device).view(h, w)
+    # int32 indices: half the memory of int64, enough below 2^31 entries
+    itype = torch.int32 if vals.numel() < 2**31 else torch.int64
+    idx = torch.arange(n, device=boundary.device, dtype=itype).view(h, w)
     ys, xs = idx // w, idx % w
-    cols = [idx]
+    cols = torch.empty((n, vals.shape[1]), dtype=itype,
+                       device=boundary.device)
+    cols[:, 0] = idx.reshape(-1)
+    k = 1
     for sign in (1, -1):
         for dy, dx in offsets:
             ty, tx = ys + sign * dy, xs + sign * dx
             inside = (ty >= 0) & (ty < h) & (tx >= 0) & (tx < w)
-            cols.append(torch.where(inside, ty * w + tx, idx))
-    cols = torch.stack(cols).reshape(len(cols), n).t()
+            cols[:, k] = torch.where(inside, ty * w + tx, idx).reshape(-1)
+            k += 1
     crow = torch.arange(0, vals.numel() + 1, vals.shape[1],
-                        device=boundary.device)
-    return torch.sparse_csr_tensor(crow, cols.reshape(-1), vals.reshape(-1),
-                                   (n, n))
+                        device=boundary.device, dtype=itype)
+    return torch.sparse_csr_tensor(crow, cols.reshape(-1),
+                                   vals.reshape(-1).contiguous(), (n, n))
 
 
 def random_walk(cams: torch.Tensor,

@@ -27,4 +27,5 @@ cam_cfg = dict(
         ann_file='ImageSets/train.txt',
         data_prefix=dict(img_path='train2014',
                          seg_map_path='SegmentationClass/train2014')),
+    eval_dataset=None,
     metric=dict(num_classes=80))

@@ -42,4 +42,7 @@ cam_cfg = dict(
     dataset=dict(
         data_root=data_root,
         metainfo=dict(classes=toy_classes)),
+    eval_dataset=dict(
+        data_root=data_root,
+        metainfo=dict(classes=toy_classes)),
     metric=dict(num_classes=len(toy_classes), class_names=toy_classes))

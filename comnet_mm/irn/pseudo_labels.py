@@ -1,0 +1,175 @@
+"""Pseudo masks: boundary map (image + flip) -> random walk -> labels (IRN
+``step/make_sem_seg_labels.py``), and their scores; plus the two hooks of
+the IRN stage (seeds before training, pseudo masks after)."""
+import json
+import os
+import os.path as osp
+
+import mmcv
+import numpy as np
+import torch
+from mmengine.dist import get_dist_info
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmseg.evaluation.metrics import IoUMetric
+
+from comnet_mm.cams.generation import build_split, load_cams
+from comnet_mm.datasets.seg_tag_dataset import read_label_map
+from comnet_mm.engine.per_image import (png_complete, run_per_image,
+                                        save_png_atomic)
+from comnet_mm.registry import HOOKS
+from .random_walk import random_walk, walk_to_labels
+from .seeds import generate_seeds
+
+
+def normalised_image(model, img: np.ndarray) -> torch.Tensor:
+    """(H, W, 3) uint8 BGR -> (1, 3, H, W) as the model's preprocessor
+    normalises it (channel order, mean, std), on the model's device."""
+    pre = model.data_preprocessor
+    t = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1).float()
+    if getattr(pre, '_channel_conversion', False):
+        t = t[[2, 1, 0]]
+    t = t.to(pre.mean.device)
+    if getattr(pre, '_enable_normalize', True):
+        t = (t - pre.mean) / pre.std
+    return t[None]
+
+
+@torch.no_grad()
+def generate_pseudo_labels(model, dataset, cam_dir: str, out_dir: str,
+                           beta: float = 10.0, steps: int = 256,
+                           radius: int = 5, bg_thr: float = 0.25) -> int:
+    """Write ``<out_dir>/<img_id>.png`` (0 bg, c + 1 class c) for this rank's
+    share of ``dataset`` from ``<cam_dir>/<img_id>.npz`` (atomic, resumable).
+    """
+
+    def make(info, path):
+        cams = load_cams(osp.join(cam_dir, info['img_id'] + '.npz'))
+        img = mmcv.imread(info['img_path'])
+        if img is None:
+            raise ValueError(f'image {info["img_path"]} cannot be read')
+        boundary = model.boundary_map(normalised_image(model, img))
+        cam = torch.from_numpy(cams['cam']).to(boundary)
+        if cam.shape[1:] != boundary.shape:
+            raise ValueError(
+                f'stride-4 CAMs of {info["img_id"]} are '
+                f'{tuple(cam.shape[1:])}, the boundary map is '
+                f'{tuple(boundary.shape)}')
+        if len(cam):
+            walked = random_walk(cam, boundary, beta, steps, radius)
+            labels = walk_to_labels(walked, torch.from_numpy(cams['keys']),
+                                    img.shape[:2], bg_thr)
+        else:
+            labels = torch.zeros(img.shape[:2], dtype=torch.long)
+        save_png_atomic(path, labels.cpu().numpy())
+
+    return run_per_image(dataset, out_dir, '.png', make, png_complete,
+                         'pseudo masks')
+
+
+def score_label_maps(dataset, label_dir: str, class_names) -> dict:
+    """mIoU of ``<label_dir>/<img_id>.png`` against the dataset's masks with
+    mmseg's ``IoUMetric`` (all ranks take part)."""
+    metric = IoUMetric(ignore_index=255)
+    metric.dataset_meta = dict(classes=list(class_names))
+    rank, world = get_dist_info()
+    for i in range(rank, len(dataset), world):
+        info = dataset.get_data_info(i)
+        if not info.get('seg_map_path'):
+            raise ValueError(f'{info["img_id"]} has no mask to score its '
+                             'pseudo mask against')
+        path = osp.join(label_dir, info['img_id'] + '.png')
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'pseudo mask not found: {path}')
+        pred = torch.from_numpy(read_label_map(path).astype(np.int64))
+        gt = torch.from_numpy(read_label_map(info['seg_map_path']).astype(
+            np.int64))
+        metric.process(None, [dict(pred_sem_seg=dict(data=pred[None]),
+                                   gt_sem_seg=dict(data=gt[None]))])
+    return metric.evaluate(len(dataset))
+
+
+def _unwrap(model):
+    return model.module if is_model_wrapper(model) else model
+
+
+def _resolve(path: str, work_dir: str) -> str:
+    return path if osp.isabs(path) else osp.join(work_dir, path)
+
+
+def run_pseudo_label_stage(model, pseudo_cfg: dict, work_dir: str) -> dict:
+    """Pseudo masks for ``pseudo_cfg.dataset`` and, if ``eval_dataset`` is
+    given, their mIoU. ``out_dir`` is relative to ``work_dir``; ``cam_dir``
+    is taken as given (the CAM stage's folder)."""
+    model = _unwrap(model)
+    was_training = model.training
+    model.eval()
+    dataset = build_split(pseudo_cfg['dataset'])
+    out_dir = _resolve(pseudo_cfg.get('out_dir', 'pseudo_masks'), work_dir)
+    generate_pseudo_labels(model, dataset, pseudo_cfg['cam_dir'], out_dir,
+                           pseudo_cfg.get('beta', 10.0),
+                           pseudo_cfg.get('steps', 256),
+                           pseudo_cfg.get('radius', 5),
+                           pseudo_cfg.get('bg_thr', 0.25))
+    metrics = {}
+    if pseudo_cfg.get('eval_dataset'):
+        eval_set = build_split(pseudo_cfg['eval_dataset'])
+        names = ['background'] + list(eval_set.metainfo['classes'])
+        metrics = {k: float(v) for k, v in
+                   score_label_maps(eval_set, out_dir, names).items()}
+    model.train(was_training)
+    return metrics
+
+
+def write_metrics(metrics: dict, path: str):
+    if get_dist_info()[0] == 0 and metrics:
+        os.makedirs(osp.dirname(path) or '.', exist_ok=True)
+        with open(path + '.tmp', 'w') as f:
+            json.dump(metrics, f, indent=1)
+        os.replace(path + '.tmp', path)
+
+
+@HOOKS.register_module()
+class SeedGenerationHook(Hook):
+    """Before the IRN stage trains, write the seeds its dataset reads.
+
+    ``seed_cfg`` (argument or config key): ``dataset`` (the split to train
+    on), ``cam_dir``, ``out_dir`` (the folder the training dataset's
+    ``seg_map_path`` points at), ``fg_thr``, ``bg_thr``, ``crf`` (arguments
+    of :func:`comnet_mm.irn.crf.crf_labels`). Complete seed files are kept.
+    """
+    priority = 'VERY_HIGH'
+
+    def __init__(self, seed_cfg: dict = None):
+        self.seed_cfg = seed_cfg
+
+    def before_train(self, runner):
+        cfg = self.seed_cfg or runner.cfg.get('seed_cfg')
+        if cfg is None:
+            raise ValueError('SeedGenerationHook needs seed_cfg')
+        generate_seeds(build_split(cfg['dataset']), cfg['cam_dir'],
+                       cfg['out_dir'], cfg.get('fg_thr', 0.30),
+                       cfg.get('bg_thr', 0.05), cfg.get('crf'))
+
+
+@HOOKS.register_module()
+class PseudoLabelHook(Hook):
+    """After the IRN stage trains, write the pseudo masks of
+    ``pseudo_cfg`` and log their mIoU (also to
+    ``<work_dir>/<out_dir>_metrics.json``)."""
+    priority = 'LOW'
+
+    def __init__(self, pseudo_cfg: dict = None):
+        self.pseudo_cfg = pseudo_cfg
+
+    def after_train(self, runner):
+        cfg = self.pseudo_cfg or runner.cfg.get('pseudo_cfg')
+        if cfg is None:
+            raise ValueError('PseudoLabelHook needs pseudo_cfg')
+        metrics = run_pseudo_label_stage(runner.model, cfg, runner.work_dir)
+        if metrics:
+            runner.logger.info('pseudo mask evaluation: ' + ', '.join(
+                f'{k}: {v}' for k, v in metrics.items()))
+            write_metrics(metrics, _resolve(
+                cfg.get('out_dir', 'pseudo_masks'), runner.work_dir) +
+                '_metrics.json')

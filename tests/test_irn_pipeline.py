@@ -1,0 +1,81 @@
+"""CAM -> seeds -> IRN boundary net -> random walk pseudo masks, on the toy
+set, through tools/train.py and tools/make_pseudo_labels.py."""
+import json
+import os
+import sys
+
+import numpy as np
+from PIL import Image
+
+from conftest import run_tool
+from test_train import fast_options
+
+N = 10  # images of train_aug (and of train, its prefix) used here
+
+
+def irn_options(toy_root, cam_work, n=N):
+    seeds, cams = f'{cam_work}/seeds', f'{cam_work}/cams'
+    return [
+        f'model.backbone.init_cfg.checkpoint={cam_work}/epoch_1.pth',
+        f'seed_cfg.cam_dir={cams}', f'seed_cfg.out_dir={seeds}',
+        f'seed_cfg.dataset.data_root={toy_root}',
+        f'seed_cfg.dataset.indices={n}',
+        f'pseudo_cfg.cam_dir={cams}',
+        f'pseudo_cfg.dataset.data_root={toy_root}',
+        f'pseudo_cfg.dataset.indices={n}',
+        f'pseudo_cfg.eval_dataset.data_root={toy_root}',
+        f'pseudo_cfg.eval_dataset.indices={n}',
+        f'train_dataloader.dataset.ann_file={toy_root}/ImageSets/'
+        'Segmentation/train_aug.txt',
+        f'train_dataloader.dataset.data_prefix.img_path={toy_root}/JPEGImages',
+        f'train_dataloader.dataset.data_prefix.seg_map_path={seeds}',
+        f'train_dataloader.dataset.indices={n}',
+        'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False', 'train_cfg.max_epochs=1',
+        'pseudo_cfg.steps=64', 'default_hooks.logger.interval=1',
+    ]
+
+
+def test_cam_to_pseudo_masks(toy_root, tmp_path):
+    cam_work = tmp_path / 'cam'
+    opts = fast_options(toy_root, 1)
+    opts = [o for o in opts if 'cam_cfg' not in o or 'data_root' in o]
+    run_tool([sys.executable, 'tools/train.py', 'configs/cam/cam_toy.py',
+              '--work-dir', str(cam_work), '--cfg-options', *opts,
+              f'cam_cfg.dataset.indices={N}',
+              f'cam_cfg.eval_dataset.indices={N}'])
+    assert len(os.listdir(cam_work / 'cams')) == N
+    irn_work = tmp_path / 'irn'
+    out = run_tool([sys.executable, 'tools/train.py', 'configs/irn/irn_toy.py',
+                    '--work-dir', str(irn_work), '--cfg-options',
+                    *irn_options(toy_root, cam_work)])
+    log = out.stdout + out.stderr
+    assert 'loss_neg' in log and 'pseudo mask evaluation' in log
+    seeds = sorted(os.listdir(cam_work / 'seeds'))
+    masks = sorted(os.listdir(irn_work / 'pseudo_masks'))
+    assert len(seeds) == len(masks) == N and seeds == masks
+    for name in masks:
+        seed = np.array(Image.open(cam_work / 'seeds' / name))
+        mask = np.array(Image.open(irn_work / 'pseudo_masks' / name))
+        assert seed.shape == mask.shape
+        assert set(np.unique(seed)) <= set(range(7)) | {255}
+        assert set(np.unique(mask)) <= set(range(7))
+    metrics = json.load(open(irn_work / 'pseudo_masks_metrics.json'))
+    assert 0 < metrics['mIoU'] <= 100
+    # the tool, same code path, same checkpoint, a fresh folder
+    ckpt = irn_work / 'epoch_1.pth'
+    out = run_tool([sys.executable, 'tools/make_pseudo_labels.py',
+                    'configs/irn/irn_toy.py', str(ckpt), '--work-dir',
+                    str(tmp_path / 'tool'), '--cfg-options',
+                    *irn_options(toy_root, cam_work)])
+    assert f'wrote {N} pseudo masks' in out.stdout
+    for name in masks:
+        a = np.array(Image.open(irn_work / 'pseudo_masks' / name))
+        b = np.array(Image.open(tmp_path / 'tool' / 'pseudo_masks' / name))
+        assert np.array_equal(a, b)
+    # and a second run keeps every complete file
+    out = run_tool([sys.executable, 'tools/make_pseudo_labels.py',
+                    'configs/irn/irn_toy.py', str(ckpt), '--work-dir',
+                    str(tmp_path / 'tool'), '--cfg-options',
+                    *irn_options(toy_root, cam_work)])
+    assert f'wrote 0 pseudo masks of {N}' in out.stdout
