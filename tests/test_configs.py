@@ -13,7 +13,9 @@ from conftest import REPO
 CONFIGS = sorted(
     glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
 CONFIGS = [c for c in CONFIGS if '_base_' not in c]
-assert len(CONFIGS) >= 30
+IRN_CONFIGS = [c for c in CONFIGS if '/irn/' in c]
+CONFIGS = [c for c in CONFIGS if c not in IRN_CONFIGS]
+assert len(CONFIGS) >= 30 and len(IRN_CONFIGS) == 2
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -73,3 +75,25 @@ def test_comnet_config_is_the_paper_setting():
         c.model.head.pop('in_channels')
     assert cfg.model == base.model  # nothing else differs
     assert cfg.optim_wrapper.paramwise_cfg.custom_keys['neck'].lr_mult == 10
+
+
+@pytest.mark.parametrize('path', IRN_CONFIGS, ids=osp.basename)
+def test_irn_config_builds(path):
+    cfg = Config.fromfile(path)
+    init_default_scope(cfg.default_scope)
+    cfg.model.backbone.init_cfg = None  # the CAM checkpoint is not here
+    from mmseg.registry import MODELS as SEG_MODELS
+    model = SEG_MODELS.build(cfg.model)
+    assert model(torch.rand(1, 3, 64, 64)).shape == (1, 1, 16, 16)
+    assert cfg.seed_cfg.out_dir == \
+        cfg.train_dataloader.dataset.data_prefix.seg_map_path
+    assert cfg.seed_cfg.cam_dir == cfg.pseudo_cfg.cam_dir
+    assert [h.type for h in cfg.custom_hooks] == ['SeedGenerationHook',
+                                                  'PseudoLabelHook']
+    if 'r50' in path:
+        assert cfg.train_dataloader.batch_size == 32
+        assert cfg.train_cfg.max_epochs == 3 and model.radius == 10
+        assert cfg.optim_wrapper.optimizer.lr == 0.1
+        assert (cfg.pseudo_cfg.beta, cfg.pseudo_cfg.steps,
+                cfg.pseudo_cfg.radius, cfg.pseudo_cfg.bg_thr) == (10.0, 256,
+                                                                  5, 0.25)

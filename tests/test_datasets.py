@@ -60,6 +60,8 @@ def test_voc_labels_file_and_train_split(tmp_path):
 
 
 def test_pipeline_output(tmp_path):
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmpretrain')  # PackInputs is mmpretrain's
     root = make_voc(str(tmp_path / 'VOC2012'), VOC_MASKS)
     ds = VOCTagDataset(
         data_root=root,
