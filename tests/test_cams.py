@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
 from mmseg.evaluation.metrics import IoUMetric
 from mmseg.structures import SegDataSample
@@ -16,7 +15,7 @@ from mmengine.structures import PixelData
 from comnet_mm.cams import generation
 from comnet_mm.cams import generate_cams, load_cams, multiscale_cams
 from comnet_mm.evaluation import CAMIoUMetric, cams_to_labels
-from conftest import run_tool, write_mask
+from conftest import run_tool
 
 
 class Identity(nn.Module):

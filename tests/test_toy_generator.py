@@ -1,5 +1,4 @@
 import filecmp
-import json
 import os
 import os.path as osp
 

@@ -1,6 +1,5 @@
 """Training through the tools: few iterations on the small toy set, on CPU."""
 import glob
-import os
 import os.path as osp
 import pickle
 import socket

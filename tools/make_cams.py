@@ -10,15 +10,14 @@ split, scales and metric come from the config's ``cam_cfg``; files go to
 resumes.
 """
 import argparse
-import json
-import os
 import os.path as osp
 
-from mmengine.dist import get_dist_info, init_dist, is_distributed
+from mmengine.dist import init_dist, is_distributed
 from mmengine.registry import init_default_scope
 
 import comnet_mm  # noqa: F401
 from comnet_mm.cams import run_cam_stage
+from comnet_mm.engine.per_image import write_metrics
 from comnet_mm.engine import add_common_args, build_and_load, load_config
 
 
@@ -43,14 +42,8 @@ def main():
         raise TypeError(f'{cfg.model.type} is not a CAM model (its head has '
                         'no class_maps)')
     metrics = run_cam_stage(model, cfg.cam_cfg, cfg.work_dir)
-    if get_dist_info()[0] == 0 and metrics:
-        print(json.dumps(metrics))
-        path = osp.join(cfg.work_dir,
-                        cfg.cam_cfg.get('out_dir', 'cams') + '_metrics.json')
-        os.makedirs(cfg.work_dir, exist_ok=True)
-        with open(path + '.tmp', 'w') as f:
-            json.dump(metrics, f, indent=1)
-        os.replace(path + '.tmp', path)
+    write_metrics(metrics, osp.join(
+        cfg.work_dir, cfg.cam_cfg.get('out_dir', 'cams') + '_metrics.json'))
 
 
 if __name__ == '__main__':

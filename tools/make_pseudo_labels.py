@@ -10,14 +10,14 @@ trains: split, CAM folder and random-walk settings come from the config's
 so a killed run resumes.
 """
 import argparse
-import json
 import os.path as osp
 
-from mmengine.dist import get_dist_info, init_dist, is_distributed
+from mmengine.dist import init_dist, is_distributed
 
 import comnet_mm  # noqa: F401
 from comnet_mm.engine import add_common_args, build_and_load, load_config
-from comnet_mm.irn.pseudo_labels import run_pseudo_label_stage, write_metrics
+from comnet_mm.engine.per_image import write_metrics
+from comnet_mm.irn.pseudo_labels import run_pseudo_label_stage
 
 
 def parse_args():
@@ -39,8 +39,6 @@ def main():
     if not hasattr(model, 'boundary_map'):
         raise TypeError(f'{cfg.model.type} is not a boundary network')
     metrics = run_pseudo_label_stage(model, cfg.pseudo_cfg, cfg.work_dir)
-    if get_dist_info()[0] == 0 and metrics:
-        print(json.dumps(metrics))
     write_metrics(metrics, osp.join(
         cfg.work_dir, cfg.pseudo_cfg.get('out_dir', 'pseudo_masks')) +
         '_metrics.json')

@@ -1,8 +1,6 @@
 """CAM generation and scoring for a split: one .npz per image, atomic,
 resumable, split across ranks. Used by the ``after_train`` hook and by
 ``tools/make_cams.py`` alike."""
-import json
-import os
 import os.path as osp
 import zipfile
 from typing import Dict
@@ -17,7 +15,8 @@ from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
-from comnet_mm.engine.per_image import atomic_write, run_per_image
+from comnet_mm.engine.per_image import (atomic_write, run_per_image,
+                                        write_metrics)
 from comnet_mm.registry import HOOKS
 from .inference import multiscale_cams
 
@@ -153,10 +152,6 @@ class CAMGenerationHook(Hook):
         if metrics:
             runner.logger.info('CAM evaluation: ' + ', '.join(
                 f'{k}: {v}' for k, v in metrics.items()))
-            if get_dist_info()[0] == 0:
-                path = osp.join(runner.work_dir,
-                                cam_cfg.get('out_dir', 'cams') +
-                                '_metrics.json')
-                with open(path + '.tmp', 'w') as f:
-                    json.dump(metrics, f, indent=1)
-                os.replace(path + '.tmp', path)
+            write_metrics(metrics, osp.join(
+                runner.work_dir,
+                cam_cfg.get('out_dir', 'cams') + '_metrics.json'))

@@ -1,5 +1,6 @@
 """The loop every per-image pipeline step shares: this rank's share of a
 split, a progress bar, files written atomically, complete files kept."""
+import json
 import os
 import os.path as osp
 import tempfile
@@ -66,3 +67,15 @@ def run_per_image(dataset, out_dir: str, suffix: str,
           flush=True)
     barrier()
     return made
+
+
+def write_metrics(metrics: dict, path: str):
+    """Write a stage's metrics as JSON (rank 0, atomically); print them."""
+    if get_dist_info()[0] != 0 or not metrics:
+        return
+    metrics = {k: float(v) for k, v in metrics.items()}
+    print(json.dumps(metrics), flush=True)
+    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
+    atomic_write(path, lambda t: open(t, 'w').write(json.dumps(metrics,
+                                                             indent=1)),
+                 '.json')

@@ -1,8 +1,6 @@
 """Pseudo masks: boundary map (image + flip) -> random walk -> labels (IRN
 ``step/make_sem_seg_labels.py``), and their scores; plus the two hooks of
 the IRN stage (seeds before training, pseudo masks after)."""
-import json
-import os
 import os.path as osp
 
 import mmcv
@@ -16,7 +14,7 @@ from mmseg.evaluation.metrics import IoUMetric
 from comnet_mm.cams.generation import build_split, load_cams
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.engine.per_image import (png_complete, run_per_image,
-                                        save_png_atomic)
+                                        save_png_atomic, write_metrics)
 from comnet_mm.registry import HOOKS
 from .random_walk import random_walk, walk_to_labels
 from .seeds import generate_seeds
@@ -119,14 +117,6 @@ def run_pseudo_label_stage(model, pseudo_cfg: dict, work_dir: str) -> dict:
                    score_label_maps(eval_set, out_dir, names).items()}
     model.train(was_training)
     return metrics
-
-
-def write_metrics(metrics: dict, path: str):
-    if get_dist_info()[0] == 0 and metrics:
-        os.makedirs(osp.dirname(path) or '.', exist_ok=True)
-        with open(path + '.tmp', 'w') as f:
-            json.dump(metrics, f, indent=1)
-        os.replace(path + '.tmp', path)
 
 
 @HOOKS.register_module()

@@ -21,7 +21,6 @@ partition exists and the group is left unchanged. And D-hat has rank <= c + 1,
 so the default solver never forms the P x P matrix: Lanczos iterations apply
 D-hat as v -> X^T (X v) - 1 (1^T v).
 """
-import math
 from typing import List, Optional, Sequence, Tuple
 
 import torch
