@@ -71,12 +71,24 @@ def build_point_mlp(in_channels: int,
     return nn.Sequential(*layers)
 
 
-def topk_partners(x: torch.Tensor, k: int) -> torch.Tensor:
+METRICS = ('l2', 'dot', 'cosine')
+
+
+def topk_partners(x: torch.Tensor, k: int, metric: str = 'l2') -> torch.Tensor:
     """Indices of each point's k most similar other points (Eq. 6).
+
+    The paper writes G = F'^T F' and says it uses the l2 distance. With
+    unnormalised features the two rank partners differently: the largest
+    dot products go to the points of largest norm (every point picks the
+    same few "hubs"), the l2 nearest neighbours are the points most alike.
+    ``metric`` chooses: 'l2' (rank by -||p_i - p_j||^2, computed from G as
+    2 G_ij - ||p_j||^2, the row-constant term dropped), 'dot' (G itself,
+    Eq. 6 literally) or 'cosine' (G of unit vectors).
 
     Args:
         x: (B, c, P) points.
         k: partners per point.
+        metric: 'l2', 'dot' or 'cosine'.
 
     Returns:
         (B, P, k) int64 indices into P, never the point itself.
@@ -85,7 +97,13 @@ def topk_partners(x: torch.Tensor, k: int) -> torch.Tensor:
     if not 1 <= k < p:
         raise ValueError(f'intra-matching needs 1 <= k < number of points: '
                          f'k={k}, the feature map has {p} points')
+    if metric not in METRICS:
+        raise ValueError(f'metric must be one of {METRICS}, got {metric!r}')
+    if metric == 'cosine':
+        x = x / x.norm(dim=1, keepdim=True).clamp_min(1e-12)
     g = x.transpose(1, 2) @ x  # (B, P, P)
+    if metric == 'l2':
+        g = 2 * g - (x * x).sum(1)[:, None, :]
     g.diagonal(dim1=1, dim2=2).fill_(float('-inf'))
     return g.topk(k, dim=-1).indices
 
@@ -133,6 +151,9 @@ class IntraMatching(nn.Module):
         chunk (int): points per block of the no-grad max.
         apply_at_inference (bool): run in eval mode too (default True: the
             classifier was trained on matched features, so CAMs use them).
+        metric (str): partner ranking, 'l2' (default, the paper's stated
+            metric), 'dot' (Eq. 6 literally) or 'cosine'; see
+            :func:`topk_partners`.
 
     Input/output: a tuple of (B, c_i, h_i, w_i) maps; ``in_index`` becomes
     (B, c', h, w). ``self.last_partners`` keeps the (B, P, k) indices of the
@@ -147,10 +168,15 @@ class IntraMatching(nn.Module):
                  act: Optional[str] = 'ReLU',
                  in_index: int = -1,
                  chunk: int = 256,
-                 apply_at_inference: bool = True):
+                 apply_at_inference: bool = True,
+                 metric: str = 'l2'):
         super().__init__()
         if k < 1:
             raise ValueError(f'k must be >= 1, got {k}')
+        if metric not in METRICS:
+            raise ValueError(f'metric must be one of {METRICS}, got '
+                             f'{metric!r}')
+        self.metric = metric
         self.k = k
         self.in_index = in_index
         self.chunk = chunk
@@ -165,7 +191,7 @@ class IntraMatching(nn.Module):
         b, c, h, w = x.shape
         points = x.flatten(2)
         with torch.no_grad():
-            idx = topk_partners(points.detach(), self.k)
+            idx = topk_partners(points.detach(), self.k, self.metric)
         self.last_partners = idx
         out = self.mlp(x).flatten(2)  # MLP once per point
         out = max_over_partners(out, idx, self.chunk)
