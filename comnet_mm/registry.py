@@ -39,10 +39,6 @@ class _Registries:
 
         return _register
 
-    def get(self, key):
-        """The class registered as ``key`` (looked up in the first registry)."""
-        return self.registries[0].get(key)
-
 
 #: Classification components (datasets, CAM models, necks, heads, metrics,
 #: hooks): usable from mmseg and mmpretrain configs alike.

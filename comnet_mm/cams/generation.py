@@ -10,12 +10,11 @@ import numpy as np
 import torch
 from mmengine.dist import get_dist_info
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
-from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
-from comnet_mm.engine.per_image import (atomic_write, run_per_image,
+from comnet_mm.engine.per_image import (atomic_write, build_split,
+                                        run_per_image, stage_model,
                                         write_metrics)
 from comnet_mm.registry import HOOKS
 from .inference import multiscale_cams
@@ -52,14 +51,6 @@ def is_complete(path: str) -> bool:
         return True
     except (FileNotFoundError, ValueError):
         return False
-
-
-def build_split(dataset_cfg):
-    dataset = MMENGINE_DATASETS.build(dataset_cfg) if isinstance(
-        dataset_cfg, dict) else dataset_cfg
-    if hasattr(dataset, 'full_init'):
-        dataset.full_init()
-    return dataset
 
 
 @torch.no_grad()
@@ -110,24 +101,21 @@ def run_cam_stage(model, cam_cfg: dict, work_dir: str) -> dict:
     which the later stages need), ``eval_dataset`` (the split to score, whose
     images must be in ``dataset``; default ``dataset``), ``out_dir``
     (relative to ``work_dir``), ``scales``, ``flip`` and ``metric`` (a
-    :class:`CAMIoUMetric` config, or None to skip scoring).
+    :class:`CAMIoUMetric` config, or None to skip scoring). The metrics are
+    returned and written to ``<out_dir>_metrics.json``.
     """
-    if is_model_wrapper(model):
-        model = model.module
-    was_training = model.training
-    model.eval()
     dataset = build_split(cam_cfg['dataset'])
     out_dir = osp.join(work_dir, cam_cfg.get('out_dir', 'cams'))
-    generate_cams(model, dataset, out_dir,
-                  tuple(cam_cfg.get('scales', (1.0, 0.5, 1.5, 2.0))),
-                  cam_cfg.get('flip', True))
-    metrics = {}
-    if cam_cfg.get('metric'):
-        eval_set = build_split(cam_cfg['eval_dataset']) \
-            if cam_cfg.get('eval_dataset') else dataset
-        metrics = score_cams(eval_set, out_dir, cam_cfg['metric'])
-    model.train(was_training)
-    return metrics
+    with stage_model(model) as bare:
+        generate_cams(bare, dataset, out_dir,
+                      tuple(cam_cfg.get('scales', (1.0, 0.5, 1.5, 2.0))),
+                      cam_cfg.get('flip', True))
+    if not cam_cfg.get('metric'):
+        return {}
+    eval_set = build_split(cam_cfg['eval_dataset']) \
+        if cam_cfg.get('eval_dataset') else dataset
+    return write_metrics(score_cams(eval_set, out_dir, cam_cfg['metric']),
+                         out_dir)
 
 
 @HOOKS.register_module()
@@ -135,8 +123,7 @@ class CAMGenerationHook(Hook):
     """After training, write the CAMs of ``cfg.cam_cfg`` and log their mIoU.
 
     Reads ``cam_cfg`` from the hook's argument or, if None, from the run's
-    config. Metrics are logged and written to
-    ``<work_dir>/<out_dir>_metrics.json`` on rank 0.
+    config (see :func:`run_cam_stage`).
     """
     priority = 'LOW'
 
@@ -152,6 +139,3 @@ class CAMGenerationHook(Hook):
         if metrics:
             runner.logger.info('CAM evaluation: ' + ', '.join(
                 f'{k}: {v}' for k, v in metrics.items()))
-            write_metrics(metrics, osp.join(
-                runner.work_dir,
-                cam_cfg.get('out_dir', 'cams') + '_metrics.json'))

@@ -7,6 +7,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from comnet_mm.models.heads.cam_head import normalize_cams
+
 
 def strided_size(size, stride: int):
     """(ceil(H / stride), ceil(W / stride))."""
@@ -65,9 +67,7 @@ def multiscale_cams(model,
             m, size4, mode='bilinear', align_corners=False)[0]
         high = high + F.interpolate(
             m, size16, mode='bilinear', align_corners=False)[0, :, :h, :w]
-    out = {}
-    for name, acc in (('cam', low), ('high_res', high)):
-        acc = acc / (acc.flatten(1).max(1).values[:, None, None] + 1e-5)
-        out[name] = acc.cpu().numpy().astype(np.float32)
-    out['keys'] = keys_t.numpy()
-    return out
+    return dict(
+        keys=keys_t.numpy(),
+        cam=normalize_cams(low).cpu().numpy().astype(np.float32),
+        high_res=normalize_cams(high).cpu().numpy().astype(np.float32))

@@ -4,12 +4,37 @@ import json
 import os
 import os.path as osp
 import tempfile
+from contextlib import contextmanager
 from typing import Callable
 
 import numpy as np
 from mmengine.dist import barrier, get_dist_info
+from mmengine.model import is_model_wrapper
+from mmengine.registry import DATASETS
 from mmengine.utils import ProgressBar
 from PIL import Image
+
+
+def build_split(dataset_cfg):
+    """A dataset from its config (in the current scope), fully initialised."""
+    dataset = DATASETS.build(dataset_cfg) if isinstance(dataset_cfg,
+                                                        dict) else dataset_cfg
+    if hasattr(dataset, 'full_init'):
+        dataset.full_init()
+    return dataset
+
+
+@contextmanager
+def stage_model(model):
+    """The bare model (DDP wrapper removed) in eval mode; the training mode
+    it had is restored afterwards, as a hook after training needs."""
+    model = model.module if is_model_wrapper(model) else model
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 def atomic_write(path: str, write: Callable[[str], None], suffix: str):
@@ -69,13 +94,15 @@ def run_per_image(dataset, out_dir: str, suffix: str,
     return made
 
 
-def write_metrics(metrics: dict, path: str):
-    """Write a stage's metrics as JSON (rank 0, atomically); print them."""
-    if get_dist_info()[0] != 0 or not metrics:
-        return
+def write_metrics(metrics: dict, out_dir: str) -> dict:
+    """Write a stage's metrics beside its output folder, as
+    ``<out_dir>_metrics.json`` (rank 0, atomically); return them as floats."""
     metrics = {k: float(v) for k, v in metrics.items()}
-    print(json.dumps(metrics), flush=True)
-    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
-    atomic_write(path, lambda t: open(t, 'w').write(json.dumps(metrics,
-                                                             indent=1)),
-                 '.json')
+    if get_dist_info()[0] == 0 and metrics:
+
+        def dump(tmp):
+            with open(tmp, 'w') as f:
+                json.dump(metrics, f, indent=1)
+
+        atomic_write(out_dir.rstrip('/') + '_metrics.json', dump, '.json')
+    return metrics

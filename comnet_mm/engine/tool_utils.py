@@ -48,6 +48,37 @@ def load_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def stage_tool_setup(description: str, cfg_key: str, model_attr: str):
+    """What tools/make_cams.py and tools/make_pseudo_labels.py share: parse
+    ``CONFIG CKPT`` and the common arguments, set up distributed processes
+    for ``--launcher pytorch`` (gloo without CUDA), check that the config has
+    ``cfg_key`` and that the built model has ``model_attr`` (a dotted path,
+    e.g. ``head.class_maps``), load the checkpoint.
+
+    Returns:
+        (cfg, model)
+    """
+    from mmengine.dist import init_dist, is_distributed
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('config', help='the stage config')
+    parser.add_argument('checkpoint', help='a checkpoint of that model')
+    add_common_args(parser)
+    args = parser.parse_args()
+    cfg = load_config(args)
+    if args.launcher == 'pytorch' and not is_distributed():
+        init_dist('pytorch')
+    if cfg.get(cfg_key) is None:
+        raise KeyError(f'{args.config} has no {cfg_key}')
+    model = build_and_load(cfg, args.checkpoint)
+    found = model
+    for name in model_attr.split('.'):
+        found = getattr(found, name, None)
+    if found is None:
+        raise TypeError(f'{cfg.model.type} (from {args.config}) has no '
+                        f'{model_attr}: not the model this stage needs')
+    return cfg, model
+
+
 def build_and_load(cfg: Config, checkpoint: str):
     """Build ``cfg.model`` (in the config's scope) and load ``checkpoint``.
 

@@ -8,6 +8,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmseg.evaluation.metrics import IoUMetric
 
+from comnet_mm.irn.random_walk import labels_from_scores
 from comnet_mm.registry import METRICS
 
 DEFAULT_SWEEP = tuple(round(0.05 * i, 2) for i in range(1, 13))  # 0.05..0.60
@@ -15,16 +16,9 @@ DEFAULT_SWEEP = tuple(round(0.05 * i, 2) for i in range(1, 13))  # 0.05..0.60
 
 def cams_to_labels(cams: torch.Tensor, keys: torch.Tensor,
                    bg_thr: float) -> torch.Tensor:
-    """(K, H, W) normalised CAMs of classes ``keys`` (0..C-1) -> (H, W) labels.
-
-    A constant ``bg_thr`` background map is stacked first; the argmax picks
-    0 (background) or ``keys[k] + 1``.
-    """
-    bg = torch.full_like(cams[:1], bg_thr) if len(cams) else \
-        torch.full((1, ) + tuple(cams.shape[1:]), bg_thr)
-    scores = torch.cat([bg, cams.float()])
-    ids = torch.cat([torch.zeros(1, dtype=torch.long), keys.long().cpu() + 1])
-    return ids[scores.argmax(0).cpu()]
+    """(K, H, W) normalised CAMs of classes ``keys`` (0..C-1) -> (H, W)
+    labels (:func:`comnet_mm.irn.random_walk.labels_from_scores`)."""
+    return labels_from_scores(cams.float().cpu(), keys, bg_thr)
 
 
 @METRICS.register_module()

@@ -8,13 +8,13 @@ import numpy as np
 import torch
 from mmengine.dist import get_dist_info
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmseg.evaluation.metrics import IoUMetric
 
-from comnet_mm.cams.generation import build_split, load_cams
+from comnet_mm.cams.generation import load_cams
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
-from comnet_mm.engine.per_image import (png_complete, run_per_image,
-                                        save_png_atomic, write_metrics)
+from comnet_mm.engine.per_image import (build_split, png_complete,
+                                        run_per_image, save_png_atomic,
+                                        stage_model, write_metrics)
 from comnet_mm.registry import HOOKS
 from .random_walk import random_walk, walk_to_labels
 from .seeds import generate_seeds
@@ -87,36 +87,24 @@ def score_label_maps(dataset, label_dir: str, class_names) -> dict:
     return metric.evaluate(len(dataset))
 
 
-def _unwrap(model):
-    return model.module if is_model_wrapper(model) else model
-
-
-def _resolve(path: str, work_dir: str) -> str:
-    return path if osp.isabs(path) else osp.join(work_dir, path)
-
-
 def run_pseudo_label_stage(model, pseudo_cfg: dict, work_dir: str) -> dict:
     """Pseudo masks for ``pseudo_cfg.dataset`` and, if ``eval_dataset`` is
-    given, their mIoU. ``out_dir`` is relative to ``work_dir``; ``cam_dir``
-    is taken as given (the CAM stage's folder)."""
-    model = _unwrap(model)
-    was_training = model.training
-    model.eval()
+    given, their mIoU (returned and written to ``<out_dir>_metrics.json``).
+    ``out_dir`` is relative to ``work_dir``; ``cam_dir`` is taken as given
+    (the CAM stage's folder)."""
     dataset = build_split(pseudo_cfg['dataset'])
-    out_dir = _resolve(pseudo_cfg.get('out_dir', 'pseudo_masks'), work_dir)
-    generate_pseudo_labels(model, dataset, pseudo_cfg['cam_dir'], out_dir,
-                           pseudo_cfg.get('beta', 10.0),
-                           pseudo_cfg.get('steps', 256),
-                           pseudo_cfg.get('radius', 5),
-                           pseudo_cfg.get('bg_thr', 0.25))
-    metrics = {}
-    if pseudo_cfg.get('eval_dataset'):
-        eval_set = build_split(pseudo_cfg['eval_dataset'])
-        names = ['background'] + list(eval_set.metainfo['classes'])
-        metrics = {k: float(v) for k, v in
-                   score_label_maps(eval_set, out_dir, names).items()}
-    model.train(was_training)
-    return metrics
+    out_dir = osp.join(work_dir, pseudo_cfg.get('out_dir', 'pseudo_masks'))
+    with stage_model(model) as bare:
+        generate_pseudo_labels(bare, dataset, pseudo_cfg['cam_dir'], out_dir,
+                               pseudo_cfg.get('beta', 10.0),
+                               pseudo_cfg.get('steps', 256),
+                               pseudo_cfg.get('radius', 5),
+                               pseudo_cfg.get('bg_thr', 0.25))
+    if not pseudo_cfg.get('eval_dataset'):
+        return {}
+    eval_set = build_split(pseudo_cfg['eval_dataset'])
+    names = ['background'] + list(eval_set.metainfo['classes'])
+    return write_metrics(score_label_maps(eval_set, out_dir, names), out_dir)
 
 
 @HOOKS.register_module()
@@ -146,7 +134,8 @@ class SeedGenerationHook(Hook):
 class PseudoLabelHook(Hook):
     """After the IRN stage trains, write the pseudo masks of
     ``pseudo_cfg`` and log their mIoU (also to
-    ``<work_dir>/<out_dir>_metrics.json``)."""
+    ``<work_dir>/<out_dir>_metrics.json``, see
+    :func:`run_pseudo_label_stage`)."""
     priority = 'LOW'
 
     def __init__(self, pseudo_cfg: dict = None):
@@ -160,6 +149,3 @@ class PseudoLabelHook(Hook):
         if metrics:
             runner.logger.info('pseudo mask evaluation: ' + ', '.join(
                 f'{k}: {v}' for k, v in metrics.items()))
-            write_metrics(metrics, _resolve(
-                cfg.get('out_dir', 'pseudo_masks'), runner.work_dir) +
-                '_metrics.json')

@@ -201,6 +201,21 @@ def dense_random_walk(cams: torch.Tensor,
     return (x @ trans).reshape(k, h, w)
 
 
+def labels_from_scores(maps: torch.Tensor, keys: torch.Tensor,
+                       bg_thr: float) -> torch.Tensor:
+    """(K, H, W) class scores of classes ``keys`` (0..C-1) -> (H, W) labels.
+
+    A constant ``bg_thr`` background map goes first; the argmax picks 0
+    (background) or ``keys[k] + 1``. The one rule behind CAM scoring, seeds
+    and pseudo masks.
+    """
+    keys = torch.as_tensor(keys).long().to(maps.device)
+    bg = torch.full((1, ) + tuple(maps.shape[1:]), float(bg_thr),
+                    dtype=maps.dtype, device=maps.device)
+    ids = torch.cat([keys.new_zeros(1), keys + 1])
+    return ids[torch.cat([bg, maps]).argmax(0)]
+
+
 def walk_to_labels(walked: torch.Tensor,
                    keys: torch.Tensor,
                    image_size: Tuple[int, int],
@@ -223,6 +238,4 @@ def walk_to_labels(walked: torch.Tensor,
     up = F.interpolate(walked[None], scale_factor=4, mode='bilinear',
                        align_corners=False)[0, :, :height, :width]
     up = up / up.max().clamp_min(1e-30)
-    scores = torch.cat([torch.full_like(up[:1], bg_thr), up])
-    ids = torch.cat([keys.new_zeros(1), keys.long() + 1])
-    return ids[scores.argmax(0)]
+    return labels_from_scores(up, keys, bg_thr)

@@ -1,7 +1,9 @@
 """IRN's seeds for the boundary network (``step/cam_to_ir_label.py``)."""
 import numpy as np
+import torch
 
 from .crf import crf_labels
+from .random_walk import labels_from_scores
 
 
 def seed_labels(img: np.ndarray, high_res: np.ndarray, keys: np.ndarray,
@@ -25,11 +27,12 @@ def seed_labels(img: np.ndarray, high_res: np.ndarray, keys: np.ndarray,
         (H, W) uint8: 0 background, c + 1 class c, 255 ignore.
     """
     ids = np.concatenate([[0], np.asarray(keys, np.int64) + 1])
+    # labels_from_scores with keys 0..K-1 gives indices into ``ids``
+    local = torch.arange(len(keys))
     out = []
     for thr in (fg_thr, bg_thr):
-        scores = np.concatenate(
-            [np.full((1, ) + high_res.shape[1:], thr, np.float32), high_res])
-        labels = crf_labels(img, scores.argmax(0), len(ids), **crf)
+        coarse = labels_from_scores(torch.from_numpy(high_res), local, thr)
+        labels = crf_labels(img, coarse.numpy(), len(ids), **crf)
         out.append(ids[labels])
     fg, bg = out
     seed = fg.copy()

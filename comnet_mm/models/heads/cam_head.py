@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.models.heads import MultiLabelClsHead
-from mmpretrain.structures import DataSample
+from mmpretrain.structures import DataSample, label_to_onehot
 
 from comnet_mm.registry import MODELS
 
@@ -79,9 +79,7 @@ class CAMHead(MultiLabelClsHead):
     def _target(self, sample: DataSample) -> torch.Tensor:
         if 'gt_score' in sample:
             return sample.gt_score.float()
-        target = torch.zeros(self.num_classes)
-        target[sample.gt_label] = 1
-        return target
+        return label_to_onehot(sample.gt_label, self.num_classes).float()
 
     def predict(self,
                 feats: Tuple[torch.Tensor],
