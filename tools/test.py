@@ -1,23 +1,60 @@
 """Test a checkpoint of any comnet_mm stage with mmengine's Runner.
 
-Same arguments as mmseg's tools/test.py (minus its show options, which the
-segmentation stages add); ``--launcher pytorch`` also works without CUDA.
+mmseg's arguments (``--show-dir``, ``--tta`` for configs that define
+``tta_model``/``tta_pipeline``), plus ``--crf`` (dense-CRF post-processing of a
+segmenter's predictions, see ``CRFEncoderDecoder``); the metrics are also
+written to ``<work_dir>/test_metrics.json``. ``--launcher pytorch`` also works
+without CUDA.
 """
 import argparse
 import os.path as osp
+
+import numpy as np
 
 from mmengine.runner import Runner
 
 import comnet_mm  # noqa: F401  (registers our modules, allows checkpoints)
 from comnet_mm.engine import add_common_args, load_config
+from comnet_mm.engine.per_image import write_metrics
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test a comnet_mm model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--show-dir',
+        help='paint the predictions (every `interval`-th image of '
+        'default_hooks.visualization) into this folder; relative paths are '
+        'under the work dir')
+    parser.add_argument(
+        '--crf',
+        action='store_true',
+        help='refine a segmenter\'s predictions with a dense CRF (sets '
+        'model.crf to {} unless the config already sets it)')
+    parser.add_argument(
+        '--tta', action='store_true', help='test-time augmentation')
     add_common_args(parser)
     return parser.parse_args()
+
+
+def enable_crf(cfg):
+    """Turn on ``CRFEncoderDecoder``'s CRF; mmseg's plain ``EncoderDecoder``
+    becomes a ``CRFEncoderDecoder`` (same arguments plus ``crf``)."""
+    if cfg.model.type not in ('EncoderDecoder', 'CRFEncoderDecoder'):
+        raise ValueError(f'--crf needs an (CRF)EncoderDecoder segmenter, the '
+                         f'config builds {cfg.model.type}')
+    cfg.model.type = 'CRFEncoderDecoder'
+    if cfg.model.get('crf') is None:
+        cfg.model.crf = {}
+
+
+def enable_drawing(cfg, show_dir):
+    hook = cfg.default_hooks.get('visualization')
+    if hook is None:
+        raise KeyError('--show-dir needs default_hooks.visualization')
+    hook['draw' if 'Seg' in hook['type'] else 'enable'] = True
+    cfg.visualizer['save_dir'] = osp.join(cfg.work_dir, show_dir)
 
 
 def main():
@@ -26,7 +63,20 @@ def main():
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
-    Runner.from_cfg(cfg).test()
+    if args.crf:
+        enable_crf(cfg)
+    if args.show_dir:
+        enable_drawing(cfg, args.show_dir)
+    if args.tta:
+        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+            raise KeyError(f'--tta: {args.config} has no tta_model / '
+                           'tta_pipeline')
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    metrics = Runner.from_cfg(cfg).test()
+    scalars = {k: v for k, v in metrics.items() if np.ndim(v) == 0}
+    write_metrics(scalars, osp.join(cfg.work_dir, 'test'))
 
 
 if __name__ == '__main__':

@@ -1,4 +1,7 @@
 """COCO 2014 with VOC-style masks as a multi-label classification dataset."""
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS as SEG_DATASETS
+
 from comnet_mm.registry import DATASETS
 from .seg_tag_dataset import SegTagDataset
 
@@ -51,3 +54,15 @@ class COCOTagDataset(SegTagDataset):
             ann_file=ann_file,
             data_prefix=data_prefix,
             **kwargs)
+
+
+@SEG_DATASETS.register_module()
+class COCOObjectSegDataset(BaseSegDataset):
+    """COCO 2014 semantic segmentation in the layout above (81 labels:
+    0 background, 1..80 ``COCO_CLASSES``, 255 ignore), for the final
+    segmenter: mmseg ships no COCO-object dataset (only COCO-Stuff)."""
+    METAINFO = dict(classes=('background', ) + COCO_CLASSES)
+
+    def __init__(self, img_suffix='.jpg', seg_map_suffix='.png', **kwargs):
+        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
+                         **kwargs)
