@@ -7,7 +7,7 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.comnet-installed
 DATA ?= data/toy_voc
 WORK ?= work_dirs/demo
-# Extra `--cfg-options` for the demo's training run (the smoke test uses it).
+# Extra tools/run_pipeline.py arguments (the smoke test shortens every stage).
 DEMO_OPTS ?=
 PYTEST_ARGS ?=
 
@@ -33,12 +33,9 @@ test: install
 
 demo: install
 	$(PY) tools/dataset_converters/make_toy_voc.py $(DATA)
-	$(PY) tools/train.py configs/cam/cam_toy.py --work-dir $(WORK)/cam_baseline \
-		--cfg-options train_dataloader.dataset.dataset.data_root=$(DATA) \
-		val_dataloader.dataset.data_root=$(DATA) \
-		test_dataloader.dataset.data_root=$(DATA) \
-		cam_cfg.dataset.data_root=$(DATA) \
-		cam_cfg.eval_dataset.data_root=$(DATA) $(DEMO_OPTS)
+	$(PY) tools/run_pipeline.py configs/pipeline/baseline_toy.py \
+		configs/pipeline/comnet_toy.py --work-dir $(WORK) --data-root $(DATA) \
+		$(DEMO_OPTS)
 
 clean:
 	rm -rf $(WORK)

@@ -14,8 +14,11 @@ CONFIGS = sorted(
     glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
 CONFIGS = [c for c in CONFIGS if '_base_' not in c]
 IRN_CONFIGS = [c for c in CONFIGS if '/irn/' in c]
-CONFIGS = [c for c in CONFIGS if c not in IRN_CONFIGS]
-assert len(CONFIGS) >= 30 and len(IRN_CONFIGS) == 2
+SEG_CONFIGS = [c for c in CONFIGS if '/deeplabv3/' in c]
+PIPELINE_CONFIGS = [c for c in CONFIGS if '/pipeline/' in c]
+CONFIGS = [c for c in CONFIGS if '/cam/' in c or '/comnet/' in c]
+assert len(CONFIGS) >= 30 and len(IRN_CONFIGS) == 3
+assert len(SEG_CONFIGS) == 3 and len(PIPELINE_CONFIGS) == 6
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -83,6 +86,9 @@ def test_irn_config_builds(path):
     init_default_scope(cfg.default_scope)
     cfg.model.backbone.init_cfg = None  # the CAM checkpoint is not here
     from mmseg.registry import MODELS as SEG_MODELS
+    import comnet_mm  # noqa: F401  (COCOObjectSegDataset)
+    from mmseg.registry import DATASETS as SEG_DATASETS
+    assert SEG_DATASETS.get(cfg.train_dataloader.dataset.type) is not None
     model = SEG_MODELS.build(cfg.model)
     assert model(torch.rand(1, 3, 64, 64)).shape == (1, 1, 16, 16)
     assert cfg.seed_cfg.out_dir == \
@@ -97,3 +103,17 @@ def test_irn_config_builds(path):
         assert (cfg.pseudo_cfg.beta, cfg.pseudo_cfg.steps,
                 cfg.pseudo_cfg.radius, cfg.pseudo_cfg.bg_thr) == (10.0, 256,
                                                                   5, 0.25)
+
+
+@pytest.mark.parametrize('path', PIPELINE_CONFIGS, ids=osp.basename)
+def test_pipeline_config_names_stage_configs(path):
+    """Each pipeline names an existing config per stage, of the right kind,
+    on the same data root."""
+    cfg = Config.fromfile(path)
+    kinds = dict(cam=('/cam/', '/comnet/'), irn=('/irn/', ),
+                 seg=('/deeplabv3/', ))
+    for key, dirs in kinds.items():
+        stage = osp.join(REPO, cfg[key].config)
+        assert osp.isfile(stage) and any(d in stage for d in dirs), key
+        assert Config.fromfile(stage).data_root == cfg.data_root, key
+    assert ('comnet' in osp.basename(path)) == ('/comnet/' in cfg.cam.config)

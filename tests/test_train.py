@@ -1,6 +1,4 @@
 """Training through the tools: few iterations on the small toy set, on CPU."""
-import glob
-import os.path as osp
 import pickle
 import socket
 import sys
@@ -113,21 +111,3 @@ def test_dist_train_two_processes_on_cpu(toy_root, tmp_path):
     ckpt = load(work / 'epoch_1.pth')
     # 48 groups split over 2 ranks, 2 groups a batch: 12 iterations, not 24
     assert ckpt['meta']['iter'] == 48 // 2 // 2
-
-
-def test_make_demo_smoke(tmp_path):
-    data, work = tmp_path / 'toy_voc', tmp_path / 'demo'
-    opts = ' '.join([
-        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
-        'train_dataloader.dataset.dataset.indices=32',
-        'val_dataloader.dataset.indices=16', 'cam_cfg.dataset.indices=8',
-        'cam_cfg.eval_dataset.indices=8'
-    ])
-    out = run_tool(['make', 'demo', f'DATA={data}', f'WORK={work}',
-                    f'DEMO_OPTS={opts}'])
-    log = out.stdout + out.stderr
-    assert osp.isfile(data / 'stats.json')
-    assert 'multi-label/mAP' in log
-    assert 'CAM evaluation: cam/mIoU' in log
-    assert glob.glob(str(work / 'cam_baseline' / 'epoch_1.pth'))
-    assert len(glob.glob(str(work / 'cam_baseline' / 'cams' / '*.npz'))) == 8

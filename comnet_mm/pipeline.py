@@ -1,0 +1,333 @@
+"""The whole chain, tags to segmenter, as one resumable command
+(``tools/run_pipeline.py``).
+
+A pipeline config names one config per stage and the data root::
+
+    data_root = 'data/toy_voc'
+    cam = dict(config='configs/comnet/comnet_toy.py', options=dict())
+    irn = dict(config='configs/irn/irn_toy.py', options=dict())
+    seg = dict(config='configs/deeplabv3/deeplabv3_r18-d8_toy-pseudo.py',
+               options=dict())
+
+:data:`CHAIN` says what runs in which order. Each stage runs our
+``tools/train.py`` / ``tools/test.py`` as a separate process (under torchrun
+with ``--launcher pytorch``) in its own folder ``<work_dir>/<stage>`` on a
+config written there (``config.py``): the stage's config with its paths moved
+to the pipeline's folders (:func:`rebase_paths`) and its ``options`` merged.
+A stage is complete when its ``stage.json`` (wall time, metrics, command;
+written last) and its outputs exist; complete stages are skipped. An
+incomplete stage runs again with ``--resume`` when it has a checkpoint, and
+its per-image steps keep the files they finished. Stages after a stage that
+ran are run again too: a complete one is moved aside to
+``<stage>.stale-<time>`` first (nothing is deleted).
+
+This is written by hand because mmengine runs one config per Runner and has
+no notion of a chain of them.
+"""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from mmengine.config import Config
+
+from comnet_mm.engine.per_image import atomic_write
+
+#: The repository's tools/ (the stages run the same tools a user runs).
+TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools')
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the chain.
+
+    Args:
+        name: its folder under the pipeline work dir.
+        tool: ``'train'`` or ``'test'`` (``tools/<tool>.py``).
+        config: the pipeline config key naming the stage config (``'cam'``,
+            ``'irn'``, ``'seg'``); a test stage tests the config and the last
+            checkpoint of the stage named ``checkpoint_of``.
+        outputs: files (relative to the stage folder) that exist when done.
+        metrics: table column -> (json file in the stage folder, key).
+        args: extra tool arguments.
+        checkpoint_of: for a test stage, the training stage it tests.
+    """
+    name: str
+    tool: str
+    config: str
+    outputs: Tuple[str, ...]
+    metrics: Dict[str, Tuple[str, str]] = field(default_factory=dict)
+    args: Tuple[str, ...] = ()
+    checkpoint_of: Optional[str] = None
+
+
+#: Tags -> CAM classifier (its CAMGenerationHook writes and scores the CAMs)
+#: -> IRN (seeds before, random-walk pseudo masks and their score after the
+#: boundary net trains) -> DeepLabV3 on the pseudo masks -> test on the real
+#: masks, without and with the dense CRF.
+CHAIN = (
+    Stage('cam', 'train', 'cam', ('last_checkpoint', 'cams_metrics.json'),
+          {'CAM mIoU': ('cams_metrics.json', 'cam/mIoU'),
+           'CAM best mIoU': ('cams_metrics.json', 'cam/best_mIoU'),
+           'CAM best thr': ('cams_metrics.json', 'cam/best_thr')}),
+    Stage('irn', 'train', 'irn', ('last_checkpoint',
+                                  'pseudo_masks_metrics.json'),
+          {'RW mIoU': ('pseudo_masks_metrics.json', 'mIoU')}),
+    Stage('seg', 'train', 'seg', ('last_checkpoint', )),
+    Stage('seg_test', 'test', 'seg', ('test_metrics.json', ),
+          {'DeepLabV3 mIoU': ('test_metrics.json', 'mIoU')},
+          checkpoint_of='seg'),
+    Stage('seg_test_crf', 'test', 'seg', ('test_metrics.json', ),
+          {'DeepLabV3+CRF mIoU': ('test_metrics.json', 'mIoU')},
+          args=('--crf', ), checkpoint_of='seg'),
+)
+
+#: Top-level config variables that name a path the pipeline decides:
+#: variable -> how to get its new value from the pipeline's state.
+LINKED_VARIABLES = ('data_root', 'cam_work_dir', 'cam_checkpoint',
+                    'irn_work_dir')
+
+
+def rebase_paths(obj, mapping: Dict[str, str]):
+    """A copy of ``obj`` (nested dicts, lists, tuples) in which every string
+    that equals a key of ``mapping`` or starts with ``key + '/'`` has that
+    prefix replaced by its value; the longest matching key wins.
+
+    This is how a stage config's paths move to the pipeline's folders:
+    mmengine resolves ``pseudo_dir = irn_work_dir + '/pseudo_masks'`` when the
+    file is read, so changing ``irn_work_dir`` afterwards would change
+    nothing else.
+    """
+    keys = sorted((k for k in mapping if k), key=len, reverse=True)
+
+    def move(value):
+        if isinstance(value, str):
+            for old in keys:
+                if value == old or value.startswith(old + '/'):
+                    return mapping[old] + value[len(old):]
+            return value
+        if isinstance(value, dict):
+            return type(value)((k, move(v)) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return type(value)(move(v) for v in value)
+        return value
+
+    return move(obj)
+
+
+def last_checkpoint(stage_dir: str) -> str:
+    """The checkpoint mmengine's ``last_checkpoint`` file in ``stage_dir``
+    names."""
+    path = osp.join(stage_dir, 'last_checkpoint')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path} not found: the stage in {stage_dir} '
+                                'has not saved a checkpoint')
+    with open(path) as f:
+        ckpt = f.read().strip()
+    if not osp.isfile(ckpt):
+        raise FileNotFoundError(f'{path} names {ckpt}, which does not exist')
+    return ckpt
+
+
+class Pipeline:
+    """One pipeline config run in ``work_dir`` (see the module docstring).
+
+    Args:
+        cfg: the pipeline config (``data_root``, ``cam``, ``irn``, ``seg``).
+        work_dir: the pipeline folder; stage ``s`` runs in ``work_dir/s``.
+        launcher: ``'none'`` or ``'pytorch'`` (every stage under torchrun).
+        gpus: processes per stage with ``'pytorch'``.
+        port: torchrun's master port.
+        verbose: stream the stages' output instead of writing it to
+            ``<stage>/stage_output.log``.
+    """
+
+    def __init__(self, cfg: Config, work_dir: str, launcher: str = 'none',
+                 gpus: int = 1, port: int = 29500, verbose: bool = False,
+                 chain: Sequence[Stage] = CHAIN):
+        missing = [s.config for s in chain if s.config not in cfg]
+        if missing:
+            raise KeyError(f'pipeline config {cfg.filename} has no '
+                           f'{sorted(set(missing))}')
+        if launcher not in ('none', 'pytorch'):
+            raise ValueError(f'launcher must be none or pytorch, got '
+                             f'{launcher!r}')
+        self.cfg = cfg
+        self.work_dir = osp.abspath(work_dir)
+        self.launcher = launcher
+        self.gpus = gpus
+        self.port = port
+        self.verbose = verbose
+        self.chain = tuple(chain)
+
+    def stage_dir(self, stage: Stage) -> str:
+        return osp.join(self.work_dir, stage.name)
+
+    def is_complete(self, stage: Stage) -> bool:
+        folder = self.stage_dir(stage)
+        return all(
+            osp.exists(osp.join(folder, f))
+            for f in ('stage.json', ) + stage.outputs)
+
+    def links(self) -> Dict[str, str]:
+        """Values of :data:`LINKED_VARIABLES` for this pipeline (those that
+        exist yet)."""
+        new = {'data_root': self.cfg.data_root}
+        dirs = {s.config: self.stage_dir(s) for s in self.chain
+                if s.tool == 'train'}
+        if 'cam' in dirs:
+            new['cam_work_dir'] = dirs['cam']
+            if osp.isfile(osp.join(dirs['cam'], 'last_checkpoint')):
+                new['cam_checkpoint'] = last_checkpoint(dirs['cam'])
+        if 'irn' in dirs:
+            new['irn_work_dir'] = dirs['irn']
+        return new
+
+    def stage_config(self, stage: Stage) -> str:
+        """Write ``<stage>/config.py``: the stage config with its linked
+        paths moved and its options merged; return its path."""
+        entry = self.cfg[stage.config]
+        cfg = Config.fromfile(entry['config'])
+        new = self.links()
+        mapping = {cfg[var]: new[var] for var in LINKED_VARIABLES
+                   if var in cfg and var in new}
+        moved = Config(rebase_paths(cfg.to_dict(), mapping),
+                       filename=entry['config'])
+        moved.merge_from_dict(dict(entry.get('options') or {}))
+        folder = self.stage_dir(stage)
+        os.makedirs(folder, exist_ok=True)
+        path = osp.join(folder, 'config.py')
+        atomic_write(path, moved.dump, '.py')
+        return path
+
+    def command(self, stage: Stage, config: str) -> List[str]:
+        cmd = [sys.executable]
+        if self.launcher == 'pytorch':
+            cmd += ['-m', 'torch.distributed.run',
+                    f'--nproc_per_node={self.gpus}',
+                    f'--master_port={self.port}']
+        cmd += [osp.join(TOOLS, stage.tool + '.py'), config]
+        if stage.checkpoint_of:
+            of = next(s for s in self.chain if s.name == stage.checkpoint_of)
+            cmd.append(last_checkpoint(self.stage_dir(of)))
+        cmd += ['--work-dir', self.stage_dir(stage),
+                '--launcher', self.launcher, *stage.args]
+        if stage.tool == 'train' and osp.isfile(
+                osp.join(self.stage_dir(stage), 'last_checkpoint')):
+            cmd.append('--resume')
+        return cmd
+
+    def read_metrics(self, stage: Stage) -> Dict[str, float]:
+        out = {}
+        for column, (name, key) in stage.metrics.items():
+            path = osp.join(self.stage_dir(stage), name)
+            with open(path) as f:
+                values = json.load(f)
+            if key not in values:
+                raise KeyError(f'{path} has no {key!r}')
+            out[column] = values[key]
+        return out
+
+    def run_stage(self, stage: Stage, log=print) -> dict:
+        config = (self.stage_config(stage) if not stage.checkpoint_of else
+                  osp.join(self.stage_dir(
+                      next(s for s in self.chain
+                           if s.name == stage.checkpoint_of)), 'config.py'))
+        cmd = self.command(stage, config)
+        folder = self.stage_dir(stage)
+        os.makedirs(folder, exist_ok=True)
+        log(f'[{stage.name}] ' + ' '.join(cmd))
+        start = time.time()
+        if self.verbose:
+            rc = subprocess.call(cmd)
+        else:
+            out_path = osp.join(folder, 'stage_output.log')
+            with open(out_path, 'w') as out:
+                rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT)
+        wall = time.time() - start
+        if rc != 0:
+            tail = ''
+            if not self.verbose:
+                with open(out_path, errors='replace') as f:
+                    tail = ''.join(f.readlines()[-30:])
+            raise RuntimeError(f'stage {stage.name} failed (exit {rc}) after '
+                               f'{wall:.0f} s: {" ".join(cmd)}\n{tail}')
+        lost = [f for f in stage.outputs
+                if not osp.exists(osp.join(folder, f))]
+        if lost:
+            raise RuntimeError(f'stage {stage.name} finished but did not '
+                               f'write {lost} in {folder}')
+        record = dict(stage=stage.name, command=cmd, wall_s=round(wall, 1),
+                      metrics=self.read_metrics(stage))
+
+        def dump(tmp):
+            with open(tmp, 'w') as f:
+                json.dump(record, f, indent=1)
+
+        atomic_write(osp.join(folder, 'stage.json'), dump, '.json')
+        return record
+
+    def run(self, log=print) -> List[dict]:
+        """Run the incomplete stages in order; return every stage's record
+        (``stage``, ``wall_s``, ``metrics``, ``skipped``)."""
+        os.makedirs(self.work_dir, exist_ok=True)
+        records, ran = [], False
+        for stage in self.chain:
+            if not ran and self.is_complete(stage):
+                with open(osp.join(self.stage_dir(stage), 'stage.json')) as f:
+                    record = dict(json.load(f), skipped=True)
+                log(f'[{stage.name}] complete, skipped '
+                    f'({record["wall_s"]:.0f} s when it ran)')
+            else:
+                if ran and self.is_complete(stage):
+                    stale = (self.stage_dir(stage) + '.stale-' +
+                             time.strftime('%Y%m%d_%H%M%S'))
+                    os.replace(self.stage_dir(stage), stale)
+                    log(f'[{stage.name}] an earlier stage ran again: its '
+                        f'previous run is moved to {stale}')
+                record = dict(self.run_stage(stage, log), skipped=False)
+                ran = True
+                log(f'[{stage.name}] done in {record["wall_s"]:.0f} s ' +
+                    ', '.join(f'{k}: {v:.2f}'
+                              for k, v in record['metrics'].items()))
+            records.append(record)
+        return records
+
+
+def results_table(results: Dict[str, List[dict]]) -> Tuple[str, dict]:
+    """Markdown table and JSON-able dict of several pipelines' records:
+    one row per pipeline, the metric columns, then wall time per stage."""
+    names = list(results)
+    columns, stages = [], []
+    for records in results.values():
+        for r in records:
+            if r['stage'] not in stages:
+                stages.append(r['stage'])
+            columns += [c for c in r['metrics'] if c not in columns]
+    head = (['pipeline'] + columns + [f'{s} (s)' for s in stages] +
+            ['total (s)'])
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|' + ' --- |' * len(head)]
+    table = {}
+    for name in names:
+        metrics = {k: v for r in results[name] for k, v in r['metrics'].items()}
+        times = {r['stage']: r['wall_s'] for r in results[name]}
+        row = [name] + [_fmt(metrics.get(c)) for c in columns]
+        row += [_fmt(times.get(s), 0) for s in stages]
+        row.append(_fmt(sum(times.values()), 0))
+        lines.append('| ' + ' | '.join(row) + ' |')
+        table[name] = dict(metrics=metrics, wall_s=times,
+                           total_s=round(sum(times.values()), 1),
+                           skipped=[r['stage'] for r in results[name]
+                                    if r.get('skipped')])
+    return '\n'.join(lines) + '\n', table
+
+
+def _fmt(value, digits: int = 2) -> str:
+    if value is None:
+        return '-'
+    return f'{value:.{digits}f}'

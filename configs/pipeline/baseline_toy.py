@@ -1,0 +1,7 @@
+# The whole chain on the embedded toy dataset with the baseline CAM network
+# (tools/run_pipeline.py; `make demo` runs it beside comnet_toy.py).
+data_root = 'data/toy_voc'
+cam = dict(config='configs/cam/cam_toy.py', options=dict())
+irn = dict(config='configs/irn/irn_toy.py', options=dict())
+seg = dict(config='configs/deeplabv3/deeplabv3_r18-d8_toy-pseudo.py',
+           options=dict())

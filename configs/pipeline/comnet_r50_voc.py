@@ -1,0 +1,3 @@
+# The whole chain with COMNet's CAM network (the paper's setting).
+_base_ = ['./baseline_r50_voc.py']
+cam = dict(config='configs/comnet/comnet_r50_voc.py')

@@ -1,0 +1,168 @@
+"""The one-command pipeline: path linking, the results table, and a reduced
+`make demo` (both pipelines, every stage, figures) followed by resumes."""
+import json
+import os
+import os.path as osp
+import sys
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+from PIL import Image
+
+from comnet_mm.pipeline import CHAIN, Pipeline, rebase_paths, results_table
+from conftest import run_tool
+
+#: every stage shortened to seconds (8 images, 1 epoch / 4 iterations)
+SMOKE = [
+    'cam.options.train_cfg.max_epochs=1', 'cam.options.train_cfg.val_interval=1',
+    'cam.options.default_hooks.checkpoint.interval=1',
+    'cam.options.train_dataloader.dataset.dataset.indices=16',
+    'cam.options.val_dataloader.dataset.indices=8',
+    'cam.options.cam_cfg.dataset.indices=8',
+    'cam.options.cam_cfg.eval_dataset.indices=8',
+    'irn.options.seed_cfg.dataset.indices=8',
+    'irn.options.pseudo_cfg.dataset.indices=8',
+    'irn.options.pseudo_cfg.eval_dataset.indices=8',
+    'irn.options.pseudo_cfg.steps=32',
+    'irn.options.train_dataloader.dataset.indices=8',
+    'irn.options.train_dataloader.batch_size=4',
+    'irn.options.train_cfg.max_epochs=1',
+    'seg.options.train_dataloader.dataset.indices=8',
+    'seg.options.train_dataloader.batch_size=4',
+    'seg.options.train_cfg.max_iters=4', 'seg.options.train_cfg.val_interval=4',
+    'seg.options.default_hooks.checkpoint.interval=4',
+    'seg.options.val_dataloader.dataset.indices=6',
+    'seg.options.test_dataloader.dataset.indices=6',
+]
+
+
+def test_rebase_paths_hand_case():
+    cfg = dict(
+        a='data/toy', b='data/toy/JPEGImages', c='data/toy2/x',
+        d=['w/cam/epoch_12.pth', 'w/cam/cams', ('w/cam', 3)],
+        e=dict(f='w/camera', g=None))
+    out = rebase_paths(cfg, {'data/toy': '/new/data', 'w/cam': '/run/cam',
+                             'w/cam/epoch_12.pth': '/run/cam/epoch_1.pth'})
+    assert out == dict(
+        a='/new/data', b='/new/data/JPEGImages', c='data/toy2/x',
+        d=['/run/cam/epoch_1.pth', '/run/cam/cams', ('/run/cam', 3)],
+        e=dict(f='w/camera', g=None))
+    assert isinstance(out['d'][2], tuple)
+
+
+def test_stage_configs_are_linked(tmp_path):
+    """The IRN and DeepLab configs the pipeline writes point at its own CAM
+    and IRN folders and data root; nothing is left at the defaults."""
+    cfg = Config.fromfile('configs/pipeline/comnet_toy.py')
+    cfg.data_root = str(tmp_path / 'toy')
+    pipe = Pipeline(cfg, str(tmp_path / 'run'))
+    cam = tmp_path / 'run' / 'cam'
+    cam.mkdir(parents=True)
+    (cam / 'epoch_3.pth').write_bytes(b'x')
+    (cam / 'last_checkpoint').write_text(str(cam / 'epoch_3.pth'))
+    stages = {s.name: s for s in CHAIN}
+    irn = Config.fromfile(pipe.stage_config(stages['irn']))
+    seg = Config.fromfile(pipe.stage_config(stages['seg']))
+    assert irn.model.backbone.init_cfg.checkpoint == str(cam / 'epoch_3.pth')
+    assert irn.seed_cfg.cam_dir == irn.pseudo_cfg.cam_dir == str(cam / 'cams')
+    assert irn.train_dataloader.dataset.data_prefix.seg_map_path == str(
+        cam / 'seeds')
+    assert irn.pseudo_cfg.dataset.data_root == cfg.data_root
+    assert seg.train_dataloader.dataset.data_prefix.seg_map_path == str(
+        tmp_path / 'run' / 'irn' / 'pseudo_masks')
+    assert seg.model.backbone.init_cfg.checkpoint == str(cam / 'epoch_3.pth')
+    assert seg.val_dataloader.dataset.data_root == cfg.data_root
+    text = open(pipe.stage_config(stages['seg'])).read()
+    assert 'work_dirs/demo' not in text and 'data/toy_voc' not in text
+
+
+def test_results_table():
+    rec = lambda s, t, **m: dict(stage=s, wall_s=t, metrics=m)  # noqa: E731
+    md, table = results_table({
+        'a': [rec('cam', 10.04, **{'CAM mIoU': 41.567}), rec('seg', 5)],
+        'b': [rec('cam', 20, **{'CAM mIoU': 12.0})],
+    })
+    lines = md.strip().split('\n')
+    assert lines[0] == '| pipeline | CAM mIoU | cam (s) | seg (s) | total (s) |'
+    assert lines[2] == '| a | 41.57 | 10 | 5 | 15 |'
+    assert lines[3] == '| b | 12.00 | 20 | - | 20 |'
+    assert table['a']['total_s'] == 15.0
+
+
+def test_pipeline_config_errors(tmp_path):
+    cfg = Config(dict(data_root='x', cam=dict(config='c.py')))
+    with pytest.raises(KeyError, match='irn'):
+        Pipeline(cfg, str(tmp_path))
+    cfg = Config.fromfile('configs/pipeline/baseline_toy.py')
+    with pytest.raises(ValueError, match='launcher'):
+        Pipeline(cfg, str(tmp_path), launcher='slurm')
+
+
+def _log(out):
+    return out.stdout + out.stderr
+
+
+def test_make_demo_reduced_then_resume(tmp_path):
+    data, work = tmp_path / 'toy_voc', tmp_path / 'demo'
+    opts = '--cfg-options ' + ' '.join(SMOKE)
+    out = run_tool(['make', 'demo', f'DATA={data}', f'WORK={work}',
+                    f'DEMO_OPTS={opts}'])
+    log = _log(out)
+    table = json.load(open(work / 'results.json'))
+    assert set(table) == {'baseline_toy', 'comnet_toy'}
+    for name, row in table.items():
+        m = row['metrics']
+        for key in ('CAM mIoU', 'CAM best mIoU', 'RW mIoU', 'DeepLabV3 mIoU',
+                    'DeepLabV3+CRF mIoU'):
+            assert 0 <= m[key] <= 100, (name, key)
+        assert m['CAM best mIoU'] >= m['CAM mIoU']
+        assert set(row['wall_s']) == {s.name for s in CHAIN}
+        # the table's numbers are the stages' own metric files
+        run = work / name
+        cams = json.load(open(run / 'cam' / 'cams_metrics.json'))
+        assert m['CAM mIoU'] == cams['cam/mIoU']
+        test = json.load(open(run / 'seg_test' / 'test_metrics.json'))
+        assert m['DeepLabV3 mIoU'] == test['mIoU']
+        assert len(os.listdir(run / 'irn' / 'pseudo_masks')) == 8
+    md = open(work / 'results.md').read()
+    assert md in log  # printed as written
+    for fig in ('cam_overlays', 'pseudo_masks', 'intra_partners',
+                'inter_masks', 'predictions'):
+        img = np.array(Image.open(work / 'vis' / f'{fig}.png'))
+        assert img.ndim == 3 and img.std() > 10, fig
+
+    # resume 1: a test stage lost its output -> only it and the stage after
+    # it run again (the complete one is moved aside, not deleted)
+    run = work / 'comnet_toy'
+    os.remove(run / 'seg_test' / 'test_metrics.json')
+    args = [sys.executable, 'tools/run_pipeline.py',
+            'configs/pipeline/comnet_toy.py', '--work-dir', str(work),
+            '--data-root', str(data), '--no-vis', '--cfg-options', *SMOKE]
+    log = _log(run_tool(args))
+    for stage in ('cam', 'irn', 'seg'):
+        assert f'[{stage}] complete, skipped' in log
+    assert '[seg_test] done' in log and '[seg_test_crf] done' in log
+    assert len([d for d in os.listdir(run)
+                if d.startswith('seg_test_crf.stale-')]) == 1
+    assert json.load(open(work / 'results.json'))['comnet_toy'][
+        'skipped'] == ['cam', 'irn', 'seg']
+
+    # resume 2: the IRN stage was interrupted while writing pseudo masks
+    # (no stage.json, one mask missing): it resumes from its checkpoint,
+    # writes only that mask, and the stages after it run again
+    os.remove(run / 'irn' / 'stage.json')
+    masks = sorted(os.listdir(run / 'irn' / 'pseudo_masks'))
+    os.remove(run / 'irn' / 'pseudo_masks' / masks[0])
+    kept = os.stat(run / 'irn' / 'pseudo_masks' / masks[1]).st_mtime_ns
+    log = _log(run_tool(args))
+    assert '[cam] complete, skipped' in log
+    irn_cmd = [line for line in log.splitlines()
+               if line.startswith('[irn] ') and 'train.py' in line]
+    assert irn_cmd and irn_cmd[0].endswith('--resume')
+    irn_log = open(run / 'irn' / 'stage_output.log').read()
+    assert 'wrote 1 pseudo masks of 8' in irn_log
+    assert os.stat(run / 'irn' / 'pseudo_masks' /
+                   masks[1]).st_mtime_ns == kept
+    assert osp.isfile(run / 'irn' / 'pseudo_masks' / masks[0])
+    assert '[seg] done' in log and '[seg_test] done' in log
