@@ -37,8 +37,19 @@ from mmengine.config import Config
 
 from comnet_mm.engine.per_image import atomic_write
 
-#: The repository's tools/ (the stages run the same tools a user runs).
-TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools')
+#: The repository (its tools/ are what the stages run, as a user would).
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TOOLS = osp.join(REPO, 'tools')
+
+
+def find_config(path: str) -> str:
+    """``path`` as given, else relative to the repository (pipeline
+    configs name stage configs as ``configs/...``)."""
+    if osp.isfile(path):
+        return path
+    if not osp.isabs(path) and osp.isfile(osp.join(REPO, path)):
+        return osp.join(REPO, path)
+    raise FileNotFoundError(f'config not found: {path}')
 
 
 @dataclass(frozen=True)
@@ -191,7 +202,7 @@ class Pipeline:
         """Write ``<stage>/config.py``: the stage config with its linked
         paths moved and its options merged; return its path."""
         entry = self.cfg[stage.config]
-        cfg = Config.fromfile(entry['config'])
+        cfg = Config.fromfile(find_config(entry['config']))
         new = self.links()
         mapping = {cfg[var]: new[var] for var in LINKED_VARIABLES
                    if var in cfg and var in new}

@@ -195,3 +195,14 @@ def test_pipeline_distributed_on_cpu(toy_root, tmp_path):
             assert f'rank {rank}: wrote 4 {what} of 4' in text
     table = json.load(open(work / 'results.json'))['comnet_toy']['metrics']
     assert 0 <= table['DeepLabV3 mIoU'] <= 100
+
+
+def test_find_config(tmp_path, monkeypatch):
+    """Stage configs named as configs/... resolve from any working
+    directory; a missing one is an error naming it."""
+    from comnet_mm.pipeline import REPO, find_config
+    monkeypatch.chdir(tmp_path)
+    assert find_config('configs/cam/cam_toy.py') == osp.join(
+        REPO, 'configs/cam/cam_toy.py')
+    with pytest.raises(FileNotFoundError, match='nope.py'):
+        find_config('configs/nope.py')

@@ -17,7 +17,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 from comnet_mm.engine.per_image import atomic_write
-from comnet_mm.pipeline import Pipeline, results_table
+from comnet_mm.pipeline import Pipeline, find_config, results_table
 
 
 def parse_args():
@@ -56,7 +56,7 @@ def main():
     args = parse_args()
     results, dirs = {}, {}
     for path in args.pipelines:
-        cfg = Config.fromfile(path)
+        cfg = Config.fromfile(find_config(path))
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
         if args.data_root:
