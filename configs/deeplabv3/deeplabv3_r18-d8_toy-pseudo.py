@@ -5,9 +5,9 @@
 # 8 images; validated on the toy val masks. BN, not SyncBN: CPU DDP (gloo)
 # has no SyncBN.
 _base_ = ['./deeplabv3_r50-d8_voc12aug-pseudo.py']
-irn_work_dir = 'work_dirs/demo/irn_baseline'
+irn_work_dir = 'work_dirs/demo/baseline_toy/irn'
 pseudo_dir = irn_work_dir + '/pseudo_masks'
-cam_checkpoint = 'work_dirs/demo/cam_baseline/epoch_12.pth'
+cam_checkpoint = 'work_dirs/demo/baseline_toy/cam/epoch_12.pth'
 data_root = 'data/toy_voc'
 toy_classes = ('alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta')
 num_classes = 7

@@ -1,7 +1,7 @@
 # The IRN stage on the toy dataset, on top of the demo's baseline CAM run
 # (make demo): the toy backbone, 128 px crops, pairs within radius 5.
 _base_ = ['./irn_r50_voc.py']
-cam_work_dir = 'work_dirs/demo/cam_baseline'
+cam_work_dir = 'work_dirs/demo/baseline_toy/cam'
 cam_checkpoint = cam_work_dir + '/epoch_12.pth'
 cam_dir = cam_work_dir + '/cams'
 seed_dir = cam_work_dir + '/seeds'
