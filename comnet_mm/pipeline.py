@@ -97,8 +97,8 @@ CHAIN = (
           args=('--crf', ), checkpoint_of='seg'),
 )
 
-#: Top-level config variables that name a path the pipeline decides:
-#: variable -> how to get its new value from the pipeline's state.
+#: Top-level stage-config variables naming a path the pipeline decides
+#: (:meth:`Pipeline.links` gives their new values).
 LINKED_VARIABLES = ('data_root', 'cam_work_dir', 'cam_checkpoint',
                     'irn_work_dir')
 
@@ -202,12 +202,12 @@ class Pipeline:
         """Write ``<stage>/config.py``: the stage config with its linked
         paths moved and its options merged; return its path."""
         entry = self.cfg[stage.config]
-        cfg = Config.fromfile(find_config(entry['config']))
+        source = find_config(entry['config'])
+        cfg = Config.fromfile(source)
         new = self.links()
         mapping = {cfg[var]: new[var] for var in LINKED_VARIABLES
                    if var in cfg and var in new}
-        moved = Config(rebase_paths(cfg.to_dict(), mapping),
-                       filename=entry['config'])
+        moved = Config(rebase_paths(cfg.to_dict(), mapping), filename=source)
         moved.merge_from_dict(dict(entry.get('options') or {}))
         folder = self.stage_dir(stage)
         os.makedirs(folder, exist_ok=True)

@@ -206,3 +206,6 @@ def test_find_config(tmp_path, monkeypatch):
         REPO, 'configs/cam/cam_toy.py')
     with pytest.raises(FileNotFoundError, match='nope.py'):
         find_config('configs/nope.py')
+    cfg = Config.fromfile(find_config('configs/pipeline/comnet_toy.py'))
+    written = Pipeline(cfg, 'run').stage_config(CHAIN[0])
+    assert Config.fromfile(written).model.neck[1].type == 'IntraMatching'
