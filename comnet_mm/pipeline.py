@@ -35,7 +35,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
-from comnet_mm.engine.per_image import atomic_write
+from comnet_mm.engine.per_image import atomic_write, write_text_atomic
 
 #: The repository (its tools/ are what the stages run, as a user would).
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -178,6 +178,11 @@ class Pipeline:
     def stage_dir(self, stage: Stage) -> str:
         return osp.join(self.work_dir, stage.name)
 
+    def tested_dir(self, stage: Stage) -> str:
+        """The folder of the training stage a test stage tests."""
+        return self.stage_dir(
+            next(s for s in self.chain if s.name == stage.checkpoint_of))
+
     def is_complete(self, stage: Stage) -> bool:
         folder = self.stage_dir(stage)
         return all(
@@ -223,8 +228,7 @@ class Pipeline:
                     f'--master_port={self.port}']
         cmd += [osp.join(TOOLS, stage.tool + '.py'), config]
         if stage.checkpoint_of:
-            of = next(s for s in self.chain if s.name == stage.checkpoint_of)
-            cmd.append(last_checkpoint(self.stage_dir(of)))
+            cmd.append(last_checkpoint(self.tested_dir(stage)))
         cmd += ['--work-dir', self.stage_dir(stage),
                 '--launcher', self.launcher, *stage.args]
         if stage.tool == 'train' and osp.isfile(
@@ -244,10 +248,8 @@ class Pipeline:
         return out
 
     def run_stage(self, stage: Stage, log=print) -> dict:
-        config = (self.stage_config(stage) if not stage.checkpoint_of else
-                  osp.join(self.stage_dir(
-                      next(s for s in self.chain
-                           if s.name == stage.checkpoint_of)), 'config.py'))
+        config = (osp.join(self.tested_dir(stage), 'config.py')
+                  if stage.checkpoint_of else self.stage_config(stage))
         cmd = self.command(stage, config)
         folder = self.stage_dir(stage)
         os.makedirs(folder, exist_ok=True)
@@ -274,12 +276,8 @@ class Pipeline:
                                f'write {lost} in {folder}')
         record = dict(stage=stage.name, command=cmd, wall_s=round(wall, 1),
                       metrics=self.read_metrics(stage))
-
-        def dump(tmp):
-            with open(tmp, 'w') as f:
-                json.dump(record, f, indent=1)
-
-        atomic_write(osp.join(folder, 'stage.json'), dump, '.json')
+        write_text_atomic(osp.join(folder, 'stage.json'),
+                          json.dumps(record, indent=1))
         return record
 
     def run(self, log=print) -> List[dict]:

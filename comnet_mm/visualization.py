@@ -150,6 +150,12 @@ def load_cam_model(run_dir: str):
     return build_and_load(cfg, last_checkpoint(osp.join(run_dir, 'cam')))
 
 
+def neck_types(cfg: Config) -> List[str]:
+    """The ``type`` of each neck a CAM config builds (one dict or a list)."""
+    necks = cfg.model.get('neck') or []
+    return [n['type'] for n in ([necks] if isinstance(necks, dict) else necks)]
+
+
 def _neck(model, type_name: str):
     for neck in model.neck or []:
         if type(neck).__name__ == type_name:
@@ -296,13 +302,11 @@ def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
     intra_rows, inter_rows = [], []
     pairs = co_occurrent_pairs(pick_images(train, 8 * n), n)
     for name, run in runs.items():
-        model = None
-        cfg = _stage_cfg(run, 'cam')
-        types = [d['type'] for d in (cfg.model.get('neck') or [])] \
-            if isinstance(cfg.model.get('neck'), list) else \
-            [cfg.model['neck']['type']] if cfg.model.get('neck') else []
+        types = neck_types(_stage_cfg(run, 'cam'))
+        if not {'IntraMatching', 'InterMatching'} & set(types):
+            continue
+        model = load_cam_model(run).cpu()
         if 'IntraMatching' in types:
-            model = model or load_cam_model(run).cpu()
             row = []
             for info in infos:
                 img = read_rgb(info['img_path'])
@@ -314,7 +318,6 @@ def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
                     f'{name}: {same}/{len(partners)} on class'))
             intra_rows.append(row)
         if 'InterMatching' in types:
-            model = model or load_cam_model(run).cpu()
             for a, b, shared in pairs:
                 imgs = [read_rgb(a['img_path']), read_rgb(b['img_path'])]
                 masks = inter_masks(model, imgs, size)

@@ -16,7 +16,7 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from comnet_mm.engine.per_image import atomic_write
+from comnet_mm.engine.per_image import write_text_atomic
 from comnet_mm.pipeline import Pipeline, find_config, results_table
 
 
@@ -44,14 +44,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def save_text(path, text):
-    def write(tmp):
-        with open(tmp, 'w') as f:
-            f.write(text)
-
-    atomic_write(path, write, osp.splitext(path)[1])
-
-
 def main():
     args = parse_args()
     results, dirs = {}, {}
@@ -71,9 +63,9 @@ def main():
         results[name] = pipeline.run(log=lambda s: print(s, flush=True))
     markdown, table = results_table(results)
     os.makedirs(args.work_dir, exist_ok=True)
-    save_text(osp.join(args.work_dir, 'results.md'), markdown)
-    save_text(osp.join(args.work_dir, 'results.json'),
-              json.dumps(table, indent=1))
+    write_text_atomic(osp.join(args.work_dir, 'results.md'), markdown)
+    write_text_atomic(osp.join(args.work_dir, 'results.json'),
+                      json.dumps(table, indent=1))
     if not args.no_vis:
         from comnet_mm.visualization import draw_pipeline_figures
         figures = draw_pipeline_figures(dirs, osp.join(args.work_dir, 'vis'),

@@ -19,8 +19,8 @@ from typing import List, Tuple
 
 import numpy as np
 
-from comnet_mm.engine.per_image import atomic_write, png_complete, \
-    save_png_atomic
+from comnet_mm.engine.per_image import (png_complete, save_png_atomic,
+                                        write_text_atomic)
 from .coco import COCO_CLASSES
 
 
@@ -81,10 +81,5 @@ def convert_split(ann_file: str, out_dir: str, list_file: str) -> List[str]:
             tagged.append(stem)
         bar.update()
     os.makedirs(osp.dirname(list_file) or '.', exist_ok=True)
-
-    def write(tmp):
-        with open(tmp, 'w') as f:
-            f.write(''.join(s + '\n' for s in tagged))
-
-    atomic_write(list_file, write, '.txt')
+    write_text_atomic(list_file, ''.join(s + '\n' for s in tagged))
     return tagged

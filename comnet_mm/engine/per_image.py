@@ -52,6 +52,16 @@ def atomic_write(path: str, write: Callable[[str], None], suffix: str):
         raise
 
 
+def write_text_atomic(path: str, text: str):
+    """``text`` into ``path`` (UTF-8), atomically."""
+
+    def write(tmp):
+        with open(tmp, 'w', encoding='utf-8') as f:
+            f.write(text)
+
+    atomic_write(path, write, osp.splitext(path)[1])
+
+
 def save_png_atomic(path: str, label: np.ndarray):
     """A uint8 label map as a grey PNG, atomically."""
     atomic_write(path, lambda t: Image.fromarray(label.astype(np.uint8)).save(
@@ -99,10 +109,6 @@ def write_metrics(metrics: dict, out_dir: str) -> dict:
     ``<out_dir>_metrics.json`` (rank 0, atomically); return them as floats."""
     metrics = {k: float(v) for k, v in metrics.items()}
     if get_dist_info()[0] == 0 and metrics:
-
-        def dump(tmp):
-            with open(tmp, 'w') as f:
-                json.dump(metrics, f, indent=1)
-
-        atomic_write(out_dir.rstrip('/') + '_metrics.json', dump, '.json')
+        write_text_atomic(out_dir.rstrip('/') + '_metrics.json',
+                          json.dumps(metrics, indent=1))
     return metrics
