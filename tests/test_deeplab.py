@@ -148,12 +148,17 @@ def test_crf_switch(toy_root):
         _toy_model(crf=True)
 
 
-def test_enable_crf_in_test_tool():
+def _test_tool():
     sys.path.insert(0, osp.join(osp.dirname(__file__), '..', 'tools'))
     try:
-        from test import enable_crf
+        import test
     finally:
         sys.path.pop(0)
+    return test
+
+
+def test_enable_crf_in_test_tool():
+    enable_crf = _test_tool().enable_crf
     cfg = Config(dict(model=dict(type='EncoderDecoder')))
     enable_crf(cfg)
     assert cfg.model.type == 'CRFEncoderDecoder' and cfg.model.crf == {}
@@ -165,10 +170,35 @@ def test_enable_crf_in_test_tool():
         enable_crf(Config(dict(model=dict(type='ImageClassifier'))))
 
 
+def test_enable_tta_in_test_tool():
+    """--tta wraps the model in the config's tta_model and feeds it the
+    tta_pipeline; with a CRF on (which SegTTAModel would drop) it is an
+    error, as is a config without TTA settings."""
+    enable_tta = _test_tool().enable_tta
+    tta = [dict(type='LoadImageFromFile'), dict(type='TestTimeAug')]
+    cfg = Config(dict(model=dict(type='CRFEncoderDecoder', crf=None),
+                      tta_model=dict(type='SegTTAModel'), tta_pipeline=tta,
+                      test_dataloader=dict(dataset=dict(pipeline=[]))))
+    enable_tta(cfg, 'a.py')
+    assert cfg.model.type == 'SegTTAModel'
+    assert cfg.model.module == dict(type='CRFEncoderDecoder', crf=None)
+    assert cfg.test_dataloader.dataset.pipeline == tta
+    cfg = Config(dict(model=dict(type='CRFEncoderDecoder', crf={}),
+                      tta_model=dict(type='SegTTAModel'), tta_pipeline=tta,
+                      test_dataloader=dict(dataset=dict(pipeline=[]))))
+    with pytest.raises(ValueError, match='CRF'):
+        enable_tta(cfg, 'a.py')
+    with pytest.raises(KeyError, match='b.py'):
+        enable_tta(Config(dict(model=dict(type='EncoderDecoder'))), 'b.py')
+
+
 def test_toy_train_then_test_tool(toy_root, tmp_path):
     """A few DeepLabV3 iterations on (here: ground-truth stand-in) masks
-    with tools/train.py, then tools/test.py with and without --crf: mIoU
-    from mmseg's IoUMetric, written to test_metrics.json."""
+    with tools/train.py, then tools/test.py with and without --crf and with
+    a one-view --tta: mIoU from mmseg's IoUMetric, written to
+    test_metrics.json. Without the CRF it is the training run's own
+    validation of the same checkpoint on the same images, and a one-view
+    TTA (SegTTAModel averaging one softmax) predicts exactly the same."""
     opts = [
         f'train_dataloader.dataset.ann_file={toy_root}/ImageSets/'
         'Segmentation/train_aug.txt',
@@ -187,6 +217,10 @@ def test_toy_train_then_test_tool(toy_root, tmp_path):
                     str(work), '--cfg-options', *opts])
     assert 'mIoU' in out.stdout + out.stderr
     ckpt = str(work / 'iter_3.pth')
+    val = [json.loads(line) for line in open(
+        next(work.glob('*/vis_data/scalars.json')))]
+    val = [v for v in val if 'mIoU' in v]
+    assert len(val) == 1 and val[0]['step'] == 3
     metrics = {}
     for crf in ([], ['--crf']):
         test_dir = tmp_path / ('test' + ''.join(crf))
@@ -199,3 +233,23 @@ def test_toy_train_then_test_tool(toy_root, tmp_path):
         assert len(list((test_dir / 'show').rglob('*.png'))) == 6
         dumped = Config.fromfile(str(test_dir / osp.basename(TOY)))
         assert dumped.model.crf == ({} if crf else None)
+    for key in ('aAcc', 'mIoU', 'mAcc'):
+        assert metrics[False][key] == val[0][key], key
+
+    one_view = tmp_path / 'one_view_tta.py'
+    one_view.write_text(
+        f'_base_ = [{osp.abspath(TOY)!r}]\n'
+        'tta_pipeline = [\n'
+        '    dict(type="LoadImageFromFile"),\n'
+        '    dict(type="TestTimeAug", transforms=[\n'
+        '        [dict(type="Resize", scale=(160, 160), keep_ratio=True)],\n'
+        '        [dict(type="LoadAnnotations")],\n'
+        '        [dict(type="PackSegInputs")]])]\n')
+    tta_dir = tmp_path / 'test-tta'
+    run_tool([sys.executable, 'tools/test.py', str(one_view), ckpt,
+              '--work-dir', str(tta_dir), '--tta', '--cfg-options', *opts])
+    dumped = Config.fromfile(str(tta_dir / one_view.name))
+    assert dumped.model.type == 'SegTTAModel'
+    assert dumped.test_dataloader.dataset.pipeline[1].type == 'TestTimeAug'
+    tta = json.load(open(tta_dir / 'test_metrics.json'))
+    assert tta == metrics[False]

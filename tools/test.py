@@ -33,7 +33,8 @@ def parse_args():
         help='refine a segmenter\'s predictions with a dense CRF (sets '
         'model.crf to {} unless the config already sets it)')
     parser.add_argument(
-        '--tta', action='store_true', help='test-time augmentation')
+        '--tta', action='store_true', help='test-time augmentation (the '
+        'config\'s tta_pipeline and tta_model; not with the CRF)')
     add_common_args(parser)
     return parser.parse_args()
 
@@ -57,6 +58,23 @@ def enable_drawing(cfg, show_dir):
     cfg.visualizer['save_dir'] = osp.join(cfg.work_dir, show_dir)
 
 
+def enable_tta(cfg, config_path):
+    """mmseg's test-time augmentation: the config's ``tta_pipeline`` feeds
+    its ``tta_model`` wrapped around the model. Refused with the test-time
+    CRF: ``SegTTAModel`` merges the views' ``seg_logits`` and would drop the
+    CRF's predictions without a word."""
+    if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+        raise KeyError(f'--tta: {config_path} has no tta_model / '
+                       'tta_pipeline')
+    if cfg.model.get('crf') is not None:
+        raise ValueError(f'--tta: {config_path} post-processes with a CRF '
+                         '(model.crf or --crf), which test-time augmentation '
+                         'would discard; use one or the other')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
+
+
 def main():
     args = parse_args()
     if not osp.isfile(args.checkpoint):
@@ -68,12 +86,7 @@ def main():
     if args.show_dir:
         enable_drawing(cfg, args.show_dir)
     if args.tta:
-        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
-            raise KeyError(f'--tta: {args.config} has no tta_model / '
-                           'tta_pipeline')
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-        cfg.tta_model.module = cfg.model
-        cfg.model = cfg.tta_model
+        enable_tta(cfg, args.config)
     metrics = Runner.from_cfg(cfg).test()
     scalars = {k: v for k, v in metrics.items() if np.ndim(v) == 0}
     write_metrics(scalars, osp.join(cfg.work_dir, 'test'))
