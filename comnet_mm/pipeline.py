@@ -323,7 +323,8 @@ def results_table(results: Dict[str, List[dict]]) -> Tuple[str, dict]:
              '|' + ' --- |' * len(head)]
     table = {}
     for name in names:
-        metrics = {k: v for r in results[name] for k, v in r['metrics'].items()}
+        metrics = {k: v for r in results[name]
+                   for k, v in r['metrics'].items()}
         times = {r['stage']: r['wall_s'] for r in results[name]}
         row = [name] + [_fmt(metrics.get(c)) for c in columns]
         row += [_fmt(times.get(s), 0) for s in stages]

@@ -208,7 +208,8 @@ def test_toy_train_then_test_tool(toy_root, tmp_path):
         'train_dataloader.dataset.indices=8', 'train_dataloader.batch_size=4',
         f'val_dataloader.dataset.data_root={toy_root}',
         f'test_dataloader.dataset.data_root={toy_root}',
-        'val_dataloader.dataset.indices=6', 'test_dataloader.dataset.indices=6',
+        'val_dataloader.dataset.indices=6',
+        'test_dataloader.dataset.indices=6',
         'model.backbone.init_cfg=None', 'train_cfg.max_iters=3',
         'train_cfg.val_interval=3', 'default_hooks.checkpoint.interval=3',
     ]

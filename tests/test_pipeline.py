@@ -15,7 +15,8 @@ from conftest import run_tool
 
 #: every stage shortened to seconds (8 images, 1 epoch / 4 iterations)
 SMOKE = [
-    'cam.options.train_cfg.max_epochs=1', 'cam.options.train_cfg.val_interval=1',
+    'cam.options.train_cfg.max_epochs=1',
+    'cam.options.train_cfg.val_interval=1',
     'cam.options.default_hooks.checkpoint.interval=1',
     'cam.options.train_dataloader.dataset.dataset.indices=16',
     'cam.options.val_dataloader.dataset.indices=8',
@@ -30,7 +31,8 @@ SMOKE = [
     'irn.options.train_cfg.max_epochs=1',
     'seg.options.train_dataloader.dataset.indices=8',
     'seg.options.train_dataloader.batch_size=4',
-    'seg.options.train_cfg.max_iters=4', 'seg.options.train_cfg.val_interval=4',
+    'seg.options.train_cfg.max_iters=4',
+    'seg.options.train_cfg.val_interval=4',
     'seg.options.default_hooks.checkpoint.interval=4',
     'seg.options.val_dataloader.dataset.indices=6',
     'seg.options.test_dataloader.dataset.indices=6',
@@ -84,7 +86,8 @@ def test_results_table():
         'b': [rec('cam', 20, **{'CAM mIoU': 12.0})],
     })
     lines = md.strip().split('\n')
-    assert lines[0] == '| pipeline | CAM mIoU | cam (s) | seg (s) | total (s) |'
+    assert lines[0] == ('| pipeline | CAM mIoU | cam (s) | seg (s) '
+                        '| total (s) |')
     assert lines[2] == '| a | 41.57 | 10 | 5 | 15 |'
     assert lines[3] == '| b | 12.00 | 20 | - | 20 |'
     assert table['a']['total_s'] == 15.0
