@@ -31,6 +31,7 @@ from mmengine.visualization import Visualizer
 from comnet_mm.cams.generation import load_cams
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.engine.per_image import atomic_write, build_split
+from comnet_mm.models.inputs import model_inputs
 from comnet_mm.pipeline import last_checkpoint
 
 PANEL = 160  # panel side in pixels
@@ -169,9 +170,7 @@ def model_input(model, img_rgb: np.ndarray, size: Optional[int] = None):
     bgr = np.ascontiguousarray(img_rgb[..., ::-1])
     if size is not None:
         bgr = mmcv.imresize(bgr, (size, size))
-    t = torch.from_numpy(bgr.copy()).permute(2, 0, 1)
-    data = model.data_preprocessor(dict(inputs=[t]), False)
-    return data['inputs']
+    return model_inputs(model, [bgr])
 
 
 def partner_points(model, img_rgb: np.ndarray, gt: np.ndarray, size: int):

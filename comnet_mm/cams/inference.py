@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from comnet_mm.models.heads.cam_head import normalize_cams
+from comnet_mm.models.inputs import model_inputs
 
 
 def strided_size(size, stride: int):
@@ -58,9 +59,8 @@ def multiscale_cams(model,
             interpolation='bicubic')
         t = torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1)
         views = [t, t.flip(-1)] if flip else [t]
-        data = model.data_preprocessor(dict(inputs=views), False)
         maps = F.relu(model.head.class_maps(model.extract_feat(
-            data['inputs'])))
+            model_inputs(model, views))))
         m = maps[0] + maps[1].flip(-1) if flip else maps[0]
         m = m[keys_t.to(m.device)][None].float()
         low = low + F.interpolate(

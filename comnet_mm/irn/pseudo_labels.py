@@ -15,22 +15,10 @@ from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.engine.per_image import (build_split, png_complete,
                                         run_per_image, save_png_atomic,
                                         stage_model, write_metrics)
+from comnet_mm.models.inputs import model_inputs
 from comnet_mm.registry import HOOKS
 from .random_walk import random_walk, walk_to_labels
 from .seeds import generate_seeds
-
-
-def normalised_image(model, img: np.ndarray) -> torch.Tensor:
-    """(H, W, 3) uint8 BGR -> (1, 3, H, W) as the model's preprocessor
-    normalises it (channel order, mean, std), on the model's device."""
-    pre = model.data_preprocessor
-    t = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1).float()
-    if getattr(pre, '_channel_conversion', False):
-        t = t[[2, 1, 0]]
-    t = t.to(pre.mean.device)
-    if getattr(pre, '_enable_normalize', True):
-        t = (t - pre.mean) / pre.std
-    return t[None]
 
 
 @torch.no_grad()
@@ -46,7 +34,7 @@ def generate_pseudo_labels(model, dataset, cam_dir: str, out_dir: str,
         img = mmcv.imread(info['img_path'])
         if img is None:
             raise ValueError(f'image {info["img_path"]} cannot be read')
-        boundary = model.boundary_map(normalised_image(model, img))
+        boundary = model.boundary_map(model_inputs(model, [img]))
         cam = torch.from_numpy(cams['cam']).to(boundary)
         if cam.shape[1:] != boundary.shape:
             raise ValueError(
