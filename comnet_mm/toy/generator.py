@@ -68,8 +68,10 @@ class ToyVOCConfig:
         num_val: images in ``val`` (disjoint from ``train_aug``).
         min_size, max_size: image height and width are drawn in this range,
             in steps of ``size_step``.
-        size_step: granularity of image sizes (16: few distinct shapes, so
-            CPU kernels warmed up for one size serve many images).
+        size_step: granularity of image sizes (32: 25 distinct shapes, so
+            CPU kernels warmed up for one size serve many images). The
+            default 192..320 gives the toy VOC's geometry at the matching
+            layer and in IRN (docs/benchmark.md).
         max_objects: objects per image are drawn from 1..max_objects.
         companion_prob: probability that a further object is the preferred
             companion of the first object's class.
@@ -79,9 +81,9 @@ class ToyVOCConfig:
     num_train_aug: int = 480
     num_train: int = 160
     num_val: int = 120
-    min_size: int = 96
-    max_size: int = 160
-    size_step: int = 16
+    min_size: int = 192
+    max_size: int = 320
+    size_step: int = 32
     max_objects: int = 3
     companion_prob: float = 0.6
     seed: int = 0
@@ -173,14 +175,25 @@ def _background(h, w, cfg: ToyVOCConfig, rng) -> np.ndarray:
     return img
 
 
-def _draw_object(img, label, c, cfg: ToyVOCConfig, rng):
+def class_look(c: int, cfg: ToyVOCConfig) -> Tuple[np.ndarray, float, int]:
+    """The appearance of toy class ``c``: part colour, ring number (the
+    part's rings have ``0.9 * ring`` radians per pixel) and body family."""
+    return _PART_COLOURS[c], c + 2, cfg.family(c)
+
+
+def _draw_object(img, label, c, cfg: ToyVOCConfig, rng, look=None,
+                 scale: float = 1.0):
     """Paint one object of class ``c`` (body + part) into ``img``/``label``.
+
+    ``look`` (part colour, ring number, family) defaults to
+    :func:`class_look`; ``scale`` multiplies the body's size.
 
     Returns:
         tuple: the object mask and the part mask (bool H x W each).
     """
+    part_colour, ring_k, family = look or class_look(c, cfg)
     h, w = label.shape
-    s = min(h, w)
+    s = min(h, w) * scale
     a = rng.uniform(0.18, 0.30) * s  # body semi-axes
     b = rng.uniform(0.10, 0.16) * s
     theta = rng.uniform(0, np.pi)
@@ -197,14 +210,13 @@ def _draw_object(img, label, c, cfg: ToyVOCConfig, rng):
     px = cx + end * np.cos(theta)
     part = (yy - py)**2 + (xx - px)**2 <= pr * pr
 
-    base, period, angle = _FAMILIES[cfg.family(c)]
+    base, period, angle = _FAMILIES[family]
     body_colour = np.array(base, np.float32) + rng.normal(0, 10, 3)
     texture = 30 * _stripes(h, w, period, angle, rng)[..., None]
     img[body] = (body_colour + texture)[body]
     # Part: class colour with a class-specific ring pattern.
-    ring = np.cos(np.sqrt((yy - py)**2 + (xx - px)**2) * (c + 2) * 0.9)
-    part_colour = _PART_COLOURS[c] * (0.75 + 0.25 * ring[..., None])
-    img[part] = part_colour[part]
+    ring = np.cos(np.sqrt((yy - py)**2 + (xx - px)**2) * ring_k * 0.9)
+    img[part] = (part_colour * (0.75 + 0.25 * ring[..., None]))[part]
     label[body | part] = c + 1
     return body | part, part
 
