@@ -11,6 +11,8 @@ heat maps, circles, masks, labels) and mmseg's ``SegLocalVisualizer``
   inter-matching mask M* > 0 of each image beside its ground truth, titled
   with its IoU with the shared classes' objects;
 - ``pseudo_masks.png``: ground truth, then each pipeline's pseudo mask;
+- ``boundary_maps.png``: image, ground truth, then each pipeline's IRN
+  boundary map, titled with its mean on the mask's edges and off them;
 - ``predictions.png``: val image, ground truth, each pipeline's DeepLabV3
   prediction.
 
@@ -31,6 +33,7 @@ from mmengine.visualization import Visualizer
 from comnet_mm.cams.generation import load_cams
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.engine.per_image import atomic_write, build_split
+from comnet_mm.irn.diagnostics import edges_at_stride4
 from comnet_mm.models.inputs import model_inputs
 from comnet_mm.pipeline import last_checkpoint
 
@@ -250,6 +253,45 @@ def inter_masks(model, imgs: Sequence[np.ndarray], size: int) -> np.ndarray:
     return (up > 0).numpy()
 
 
+def load_irn_model(run_dir: str):
+    from comnet_mm.engine.tool_utils import build_and_load
+    cfg = _stage_cfg(run_dir, 'irn')
+    return build_and_load(cfg, last_checkpoint(osp.join(run_dir, 'irn')))
+
+
+@torch.no_grad()
+def boundary_panel(model, img_rgb: np.ndarray, gt: np.ndarray,
+                   title: str) -> np.ndarray:
+    """The IRN boundary map of an image as a heat map over it, titled with
+    its mean on the mask's edges and off them (the diagnostics' rule)."""
+    bgr = np.ascontiguousarray(img_rgb[..., ::-1])
+    boundary = model.boundary_map(model_inputs(model, [bgr])).cpu()
+    edges = edges_at_stride4(gt, boundary.shape)
+    b = boundary.numpy()
+    on, off = b[edges].mean() if edges.any() else 0, b[~edges].mean()
+    h, w = img_rgb.shape[:2]
+    up = F.interpolate(boundary[None, None], scale_factor=4,
+                       mode='bilinear')[0, :, :h, :w]
+    drawn = Visualizer.draw_featmap(up, img_rgb, channel_reduction=None,
+                                    alpha=0.6)
+    return titled(drawn, f'{title}: edges {on:.2f} / off {off:.2f}')
+
+
+def boundary_rows(runs: Dict[str, str], infos, classes) -> List[list]:
+    """Image, ground truth, then each pipeline's boundary map."""
+    models = {name: load_irn_model(run).cpu() for name, run in runs.items()}
+    rows = []
+    for info in infos:
+        img = read_rgb(info['img_path'])
+        gt = read_label_map(info['seg_map_path'])
+        row = [titled(img, info['img_id']),
+               label_panel(img, gt, classes, 'ground truth')]
+        row += [boundary_panel(m, img, gt, f'boundary {name}')
+                for name, m in models.items()]
+        rows.append(row)
+    return rows
+
+
 @torch.no_grad()
 def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
                           n: int = 4) -> List[str]:
@@ -293,6 +335,7 @@ def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
         pseudo_rows.append(pseudo_row)
     out('cam_overlays.png', cam_rows)
     out('pseudo_masks.png', pseudo_rows)
+    out('boundary_maps.png', boundary_rows(runs, infos, classes))
 
     # the matching modules of the pipelines that have them
     size = cam_cfg.get('crop_size', 128)

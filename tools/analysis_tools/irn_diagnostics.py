@@ -1,0 +1,91 @@
+"""Why the random walk gains or loses points: seeds, boundary maps and the
+walk's background threshold, measured against the masks of the IRN
+config's ``pseudo_cfg.eval_dataset`` (``train``; never ``val``).
+
+    python tools/analysis_tools/irn_diagnostics.py IRN_CONFIG IRN_CKPT \
+        [--seed-dir DIR] [--out diag.json] [--cfg-options ...]
+
+Prints and writes (``--out``): seed foreground / background precision and
+recall, the share of unsure seed pixels; the boundary map's mean on the
+masks' edges (stride-4 cells next to another label) and off them, and how
+many edge cells it marks; the CAMs' mIoU at the walk's grid of thresholds
+and the walk's mIoU for each background threshold.
+"""
+import json
+import os.path as osp
+
+import mmcv
+import numpy as np
+import torch
+
+import comnet_mm  # noqa: F401  (registers our modules, allows checkpoints)
+from comnet_mm.cams.generation import load_cams
+from comnet_mm.datasets.seg_tag_dataset import read_label_map
+from comnet_mm.engine import stage_tool_setup
+from comnet_mm.engine.per_image import build_split
+from comnet_mm.irn import diagnostics as diag
+from comnet_mm.irn.random_walk import labels_from_scores, random_walk
+from comnet_mm.models.inputs import model_inputs
+
+THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+
+
+def main():
+    cfg, model = stage_tool_setup(__doc__.split('\n')[0], 'pseudo_cfg',
+                                  'boundary_map')
+    pcfg = cfg.pseudo_cfg
+    seed_dir = cfg.seed_cfg['out_dir']
+    dataset = build_split(pcfg['eval_dataset'])
+    n = len(dataset.metainfo['classes']) + 1
+    seeds, bounds = {}, {}
+    walk_conf = [np.zeros((n, n), np.int64) for _ in THRESHOLDS]
+    cam_conf = [np.zeros((n, n), np.int64) for _ in THRESHOLDS]
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        gt = read_label_map(info['seg_map_path']).astype(np.int64)
+        cams = load_cams(osp.join(pcfg['cam_dir'], info['img_id'] + '.npz'))
+        seed_path = osp.join(seed_dir, info['img_id'] + '.png')
+        if osp.isfile(seed_path):
+            for k, v in diag.seed_counts(read_label_map(seed_path),
+                                         gt).items():
+                seeds[k] = seeds.get(k, 0) + v
+        img = mmcv.imread(info['img_path'])
+        with torch.no_grad():
+            boundary = model.boundary_map(model_inputs(model, [img]))
+        edges = diag.edges_at_stride4(gt, boundary.shape)
+        for k, v in diag.boundary_counts(boundary.cpu().numpy(),
+                                         edges).items():
+            bounds[k] = bounds.get(k, 0) + v
+        keys = torch.from_numpy(cams['keys'])
+        high = torch.from_numpy(cams['high_res'])
+        for j, t in enumerate(THRESHOLDS):
+            cam_conf[j] += diag.confusion(
+                labels_from_scores(high, keys, t).numpy(), gt, n)
+        if len(keys):
+            walked = random_walk(torch.from_numpy(cams['cam']).to(boundary),
+                                 boundary, pcfg.get('beta', 10.0),
+                                 pcfg.get('steps', 256),
+                                 pcfg.get('radius', 5))
+            labels = diag.sweep_labels(walked.cpu(), keys, gt.shape,
+                                       THRESHOLDS)
+        else:
+            labels = [np.zeros(gt.shape, np.int64)] * len(THRESHOLDS)
+        for j, lab in enumerate(labels):
+            walk_conf[j] += diag.confusion(lab, gt, n)
+    out = dict(images=len(dataset))
+    if seeds:
+        out.update(diag.seed_summary(seeds))
+    out.update(diag.boundary_summary(bounds))
+    out['CAM mIoU by bg threshold'] = {
+        str(t): diag.miou(c) for t, c in zip(THRESHOLDS, cam_conf)}
+    out['walk mIoU by bg threshold'] = {
+        str(t): diag.miou(c) for t, c in zip(THRESHOLDS, walk_conf)}
+    text = json.dumps(out, indent=1)
+    print(text)
+    if cfg.get('diag_out'):
+        with open(cfg.diag_out, 'w') as f:
+            f.write(text)
+
+
+if __name__ == '__main__':
+    main()
