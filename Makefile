@@ -6,9 +6,12 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.comnet-installed
 DATA ?= data/toy_voc
+PRETRAIN_DATA ?= data/toy_imagenet
 WORK ?= work_dirs/demo
-# Extra tools/run_pipeline.py arguments (the smoke test shortens every stage).
+# Extra tools/run_pipeline.py arguments (the smoke test shortens every stage)
+# and make_toy_imagenet.py arguments (the smoke test makes a small set).
 DEMO_OPTS ?=
+PRETRAIN_DATA_OPTS ?=
 PYTEST_ARGS ?=
 
 .PHONY: install test demo clean
@@ -33,9 +36,11 @@ test: install
 
 demo: install
 	$(PY) tools/dataset_converters/make_toy_voc.py $(DATA)
+	$(PY) tools/dataset_converters/make_toy_imagenet.py $(PRETRAIN_DATA) \
+		$(PRETRAIN_DATA_OPTS)
 	$(PY) tools/run_pipeline.py configs/pipeline/baseline_toy.py \
 		configs/pipeline/comnet_toy.py --work-dir $(WORK) --data-root $(DATA) \
-		$(DEMO_OPTS)
+		--pretrain-data-root $(PRETRAIN_DATA) $(DEMO_OPTS)
 
 clean:
 	rm -rf $(WORK)

@@ -17,9 +17,10 @@ to the pipeline's folders (:func:`rebase_paths`) and its ``options`` merged.
 A stage is complete when its ``stage.json`` (wall time, metrics, command;
 written last) and its outputs exist; complete stages are skipped. An
 incomplete stage runs again with ``--resume`` when it has a checkpoint, and
-its per-image steps keep the files they finished. Stages after a stage that
-ran are run again too: a complete one is moved aside to
-``<stage>.stale-<time>`` first (nothing is deleted).
+its per-image steps keep the files they finished. A complete stage older
+than a stage before it (whose ``stage.json`` is newer: it ran again, or the
+shared pretraining was redone for another pipeline) runs again too, after
+its folder is moved aside to ``<stage>.stale-<time>`` (nothing is deleted).
 
 This is written by hand because mmengine runs one config per Runner and has
 no notion of a chain of them.
@@ -66,6 +67,10 @@ class Stage:
         metrics: table column -> (json file in the stage folder, key).
         args: extra tool arguments.
         checkpoint_of: for a test stage, the training stage it tests.
+        shared: the stage runs once in the shared folder (``shared_dir``)
+            for every pipeline and seed there, and only for pipeline
+            configs that name it (the toy's pretraining: VOC pipelines
+            start from ImageNet weights instead).
     """
     name: str
     tool: str
@@ -74,13 +79,17 @@ class Stage:
     metrics: Dict[str, Tuple[str, str]] = field(default_factory=dict)
     args: Tuple[str, ...] = ()
     checkpoint_of: Optional[str] = None
+    shared: bool = False
 
 
-#: Tags -> CAM classifier (its CAMGenerationHook writes and scores the CAMs)
+#: (Shared, toy only: the ImageNet stand-in classifier) -> tags -> CAM
+#: classifier (its CAMGenerationHook writes and scores the CAMs)
 #: -> IRN (seeds before, random-walk pseudo masks and their score after the
 #: boundary net trains) -> DeepLabV3 on the pseudo masks -> test on the real
 #: masks, without and with the dense CRF.
 CHAIN = (
+    Stage('pretrain', 'train', 'pretrain', ('last_checkpoint', ),
+          shared=True),
     Stage('cam', 'train', 'cam', ('last_checkpoint', 'cams_metrics.json'),
           {'CAM mIoU': ('cams_metrics.json', 'cam/mIoU'),
            'CAM best mIoU': ('cams_metrics.json', 'cam/best_mIoU'),
@@ -99,8 +108,8 @@ CHAIN = (
 
 #: Top-level stage-config variables naming a path the pipeline decides
 #: (:meth:`Pipeline.links` gives their new values).
-LINKED_VARIABLES = ('data_root', 'cam_work_dir', 'cam_checkpoint',
-                    'irn_work_dir')
+LINKED_VARIABLES = ('data_root', 'pretrain_checkpoint', 'cam_work_dir',
+                    'cam_checkpoint', 'irn_work_dir')
 
 
 def rebase_paths(obj, mapping: Dict[str, str]):
@@ -159,7 +168,9 @@ class Pipeline:
 
     def __init__(self, cfg: Config, work_dir: str, launcher: str = 'none',
                  gpus: int = 1, port: int = 29500, verbose: bool = False,
-                 chain: Sequence[Stage] = CHAIN):
+                 chain: Sequence[Stage] = CHAIN,
+                 shared_dir: Optional[str] = None):
+        chain = [s for s in chain if not s.shared or s.config in cfg]
         missing = [s.config for s in chain if s.config not in cfg]
         if missing:
             raise KeyError(f'pipeline config {cfg.filename} has no '
@@ -174,9 +185,12 @@ class Pipeline:
         self.port = port
         self.verbose = verbose
         self.chain = tuple(chain)
+        self.shared_dir = osp.abspath(shared_dir or osp.dirname(
+            self.work_dir))
 
     def stage_dir(self, stage: Stage) -> str:
-        return osp.join(self.work_dir, stage.name)
+        return osp.join(self.shared_dir if stage.shared else self.work_dir,
+                        stage.name)
 
     def tested_dir(self, stage: Stage) -> str:
         """The folder of the training stage a test stage tests."""
@@ -195,6 +209,9 @@ class Pipeline:
         new = {'data_root': self.cfg.data_root}
         dirs = {s.config: self.stage_dir(s) for s in self.chain
                 if s.tool == 'train'}
+        if 'pretrain' in dirs and osp.isfile(
+                osp.join(dirs['pretrain'], 'last_checkpoint')):
+            new['pretrain_checkpoint'] = last_checkpoint(dirs['pretrain'])
         if 'cam' in dirs:
             new['cam_work_dir'] = dirs['cam']
             if osp.isfile(osp.join(dirs['cam'], 'last_checkpoint')):
@@ -210,6 +227,10 @@ class Pipeline:
         source = find_config(entry['config'])
         cfg = Config.fromfile(source)
         new = self.links()
+        if stage.shared:  # its own data (the pretraining set), not the
+            new.pop('data_root')  # pipeline's
+            if self.cfg.get('pretrain_data_root'):
+                new['data_root'] = self.cfg.pretrain_data_root
         mapping = {cfg[var]: new[var] for var in LINKED_VARIABLES
                    if var in cfg and var in new}
         moved = Config(rebase_paths(cfg.to_dict(), mapping), filename=source)
@@ -284,25 +305,29 @@ class Pipeline:
         """Run the incomplete stages in order; return every stage's record
         (``stage``, ``wall_s``, ``metrics``, ``skipped``)."""
         os.makedirs(self.work_dir, exist_ok=True)
-        records, ran = [], False
+        records = []
+        upstream = 0  # the newest stage.json of the stages so far (ns)
         for stage in self.chain:
-            if not ran and self.is_complete(stage):
-                with open(osp.join(self.stage_dir(stage), 'stage.json')) as f:
+            done = osp.join(self.stage_dir(stage), 'stage.json')
+            fresh = self.is_complete(stage) and \
+                os.stat(done).st_mtime_ns >= upstream
+            if fresh:
+                with open(done) as f:
                     record = dict(json.load(f), skipped=True)
                 log(f'[{stage.name}] complete, skipped '
                     f'({record["wall_s"]:.0f} s when it ran)')
             else:
-                if ran and self.is_complete(stage):
+                if self.is_complete(stage):
                     stale = (self.stage_dir(stage) + '.stale-' +
                              time.strftime('%Y%m%d_%H%M%S'))
                     os.replace(self.stage_dir(stage), stale)
                     log(f'[{stage.name}] an earlier stage ran again: its '
                         f'previous run is moved to {stale}')
                 record = dict(self.run_stage(stage, log), skipped=False)
-                ran = True
                 log(f'[{stage.name}] done in {record["wall_s"]:.0f} s ' +
                     ', '.join(f'{k}: {v:.2f}'
                               for k, v in record['metrics'].items()))
+            upstream = max(upstream, os.stat(done).st_mtime_ns)
             records.append(record)
         return records
 
@@ -341,3 +366,67 @@ def _fmt(value, digits: int = 2) -> str:
     if value is None:
         return '-'
     return f'{value:.{digits}f}'
+
+
+def seed_options(cfg: Config, seed: int) -> Config:
+    """A copy of the pipeline config whose every non-shared stage config
+    gets ``randomness.seed = seed`` (through its ``options``)."""
+    out = Config(cfg.to_dict(), filename=cfg.filename)
+    for key in {s.config for s in CHAIN if not s.shared}:
+        if key in out:
+            out.merge_from_dict({f'{key}.options.randomness.seed': seed})
+    return out
+
+
+def seeds_table(results: Dict[str, Dict[int, List[dict]]]
+                ) -> Tuple[str, dict]:
+    """Markdown table and JSON-able dict of pipelines run over seeds: one
+    row per pipeline, each metric as mean +- sample std (ddof 1) over the
+    seeds, then the mean wall time per stage; the JSON keeps every seed's
+    values."""
+    columns, stages = [], []
+    for runs in results.values():
+        for records in runs.values():
+            for r in records:
+                if r['stage'] not in stages:
+                    stages.append(r['stage'])
+                columns += [c for c in r['metrics'] if c not in columns]
+    head = (['pipeline', 'seeds'] + columns + [f'{s} (s)' for s in stages])
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
+    table = {}
+    for name, runs in results.items():
+        values = {c: [] for c in columns}
+        times = {s: [] for s in stages}
+        for records in runs.values():
+            for r in records:
+                for k, v in r['metrics'].items():
+                    values[k].append(v)
+                times[r['stage']].append(r['wall_s'])
+        row = [name, ' '.join(str(k) for k in runs)]
+        row += [_mean_std(values[c]) for c in columns]
+        row += [_fmt(sum(t) / len(t), 0) if t else '-'
+                for t in times.values()]
+        lines.append('| ' + ' | '.join(row) + ' |')
+        table[name] = dict(
+            seeds=list(runs),
+            metrics={c: dict(mean=_mean(v), std=_std(v), values=v)
+                     for c, v in values.items() if v},
+            wall_s={s: t for s, t in times.items() if t})
+    return '\n'.join(lines) + '\n', table
+
+
+def _mean(v: Sequence[float]) -> float:
+    return sum(v) / len(v)
+
+
+def _std(v: Sequence[float]) -> float:
+    if len(v) < 2:
+        return 0.0
+    m = _mean(v)
+    return (sum((x - m)**2 for x in v) / (len(v) - 1))**0.5
+
+
+def _mean_std(v: Sequence[float]) -> str:
+    if not v:
+        return '-'
+    return f'{_mean(v):.2f} ± {_std(v):.2f}'

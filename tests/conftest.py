@@ -10,16 +10,42 @@ from PIL import Image
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-# Small enough to generate in about a second, large enough for every class.
-SMALL_TOY = dict(num_train_aug=48, num_train=16, num_val=16, seed=3)
+# Small enough to generate in about a second, large enough for every class;
+# images at the earlier 96..160 px keep the tests fast.
+SMALL_TOY = dict(num_train_aug=48, num_train=16, num_val=16, seed=3,
+                 min_size=96, max_size=160, size_step=16)
 
 
 @pytest.fixture(scope='session')
 def toy_root(tmp_path_factory):
+    """A small toy VOC set, with a stand-in pretraining checkpoint beside
+    it (:func:`pretrain_checkpoint`)."""
     from comnet_mm.toy import ToyVOCConfig, generate
     root = str(tmp_path_factory.mktemp('toy') / 'toy_voc')
     generate(root, ToyVOCConfig(**SMALL_TOY))
+    write_pretrain_checkpoint(pretrain_checkpoint(root))
     return root
+
+
+def pretrain_checkpoint(toy_root: str) -> str:
+    """Where the ``toy_root`` fixture writes the checkpoint that the toy
+    stages start from in tests (``model.backbone.init_cfg.checkpoint``)."""
+    return osp.join(osp.dirname(toy_root), 'pretrain.pth')
+
+
+def write_pretrain_checkpoint(path: str):
+    """A checkpoint of the pretraining config's classifier at its random
+    init: what the stages load, without the minutes of pretraining."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, DefaultScope
+    import comnet_mm  # noqa: F401
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs/pretrain/resnet18-narrow_toy-imagenet.py'))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg.model)
+    model.init_weights()
+    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
 
 
 def write_image(path, h=24, w=32, seed=0):

@@ -28,7 +28,10 @@ def test_config_builds(path):
     model = MODELS.build(cfg.model)
     model.eval()
     feats = model.extract_feat(torch.rand(1, 3, 128, 128))
-    assert feats[-1].shape[-2:] == (8, 8)  # output stride 16
+    # output stride 16 on VOC and COCO (IRN), 8 on the toy (VOC's 32 x 32
+    # points from a 256 crop, docs/benchmark.md)
+    stride = 8 if 'toy' in path else 16
+    assert feats[-1].shape[-2:] == (128 // stride, 128 // stride)
     necks = cfg.model.get('neck') or []
     group = [n for n in necks if n.type == 'InterMatching']
     if group:  # the sampler's group size is the one the neck expects

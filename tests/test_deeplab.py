@@ -233,7 +233,9 @@ def test_toy_train_then_test_tool(toy_root, tmp_path):
         assert 0 <= metrics[bool(crf)]['mIoU'] <= 100
         assert len(list((test_dir / 'show').rglob('*.png'))) == 6
         dumped = Config.fromfile(str(test_dir / osp.basename(TOY)))
-        assert dumped.model.crf == ({} if crf else None)
+        # --crf takes the config's crf_params (scaled to the toy's images)
+        assert dumped.model.crf == (dict(gauss_sxy=1.5, bilat_sxy=25)
+                                    if crf else None)
     for key in ('aAcc', 'mIoU', 'mAcc'):
         assert metrics[False][key] == val[0][key], key
 

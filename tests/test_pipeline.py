@@ -13,8 +13,17 @@ from PIL import Image
 from comnet_mm.pipeline import CHAIN, Pipeline, rebase_paths, results_table
 from conftest import run_tool
 
+#: the small pretraining set the smoke runs use
+SMALL_IMAGENET = ['--num-classes', '8', '--train-per-class', '4',
+                  '--val-per-class', '2', '--size', '64']
 #: every stage shortened to seconds (8 images, 1 epoch / 4 iterations)
 SMOKE = [
+    'pretrain.options.train_cfg.max_epochs=1',
+    'pretrain.options.train_cfg.val_interval=1',
+    'pretrain.options.default_hooks.checkpoint.interval=1',
+    'pretrain.options.model.head.num_classes=8',
+    'pretrain.options.model.data_preprocessor.num_classes=8',
+    'pretrain.options.train_dataloader.batch_size=16',
     'cam.options.train_cfg.max_epochs=1',
     'cam.options.train_cfg.val_interval=1',
     'cam.options.default_hooks.checkpoint.interval=1',
@@ -66,14 +75,14 @@ def test_stage_configs_are_linked(tmp_path):
     stages = {s.name: s for s in CHAIN}
     irn = Config.fromfile(pipe.stage_config(stages['irn']))
     seg = Config.fromfile(pipe.stage_config(stages['seg']))
-    assert irn.model.backbone.init_cfg.checkpoint == str(cam / 'epoch_3.pth')
+    assert irn.model.backbone.init_cfg.checkpoint != str(cam / 'epoch_3.pth')
     assert irn.seed_cfg.cam_dir == irn.pseudo_cfg.cam_dir == str(cam / 'cams')
     assert irn.train_dataloader.dataset.data_prefix.seg_map_path == str(
         cam / 'seeds')
     assert irn.pseudo_cfg.dataset.data_root == cfg.data_root
     assert seg.train_dataloader.dataset.data_prefix.seg_map_path == str(
         tmp_path / 'run' / 'irn' / 'pseudo_masks')
-    assert seg.model.backbone.init_cfg.checkpoint == str(cam / 'epoch_3.pth')
+    assert seg.model.backbone.init_cfg.checkpoint != str(cam / 'epoch_3.pth')
     assert seg.val_dataloader.dataset.data_root == cfg.data_root
     text = open(pipe.stage_config(stages['seg'])).read()
     assert 'work_dirs/demo' not in text and 'data/toy_voc' not in text
@@ -108,8 +117,11 @@ def _log(out):
 
 def test_make_demo_reduced_then_resume(tmp_path):
     data, work = tmp_path / 'toy_voc', tmp_path / 'demo'
+    imagenet = tmp_path / 'toy_imagenet'
     opts = '--cfg-options ' + ' '.join(SMOKE)
     out = run_tool(['make', 'demo', f'DATA={data}', f'WORK={work}',
+                    f'PRETRAIN_DATA={imagenet}',
+                    'PRETRAIN_DATA_OPTS=' + ' '.join(SMALL_IMAGENET),
                     f'DEMO_OPTS={opts}'])
     log = _log(out)
     table = json.load(open(work / 'results.json'))
@@ -121,6 +133,7 @@ def test_make_demo_reduced_then_resume(tmp_path):
             assert 0 <= m[key] <= 100, (name, key)
         assert m['CAM best mIoU'] >= m['CAM mIoU']
         assert set(row['wall_s']) == {s.name for s in CHAIN}
+        assert osp.isfile(work / 'pretrain' / 'last_checkpoint')
         # the table's numbers are the stages' own metric files
         run = work / name
         cams = json.load(open(run / 'cam' / 'cams_metrics.json'))
@@ -130,8 +143,8 @@ def test_make_demo_reduced_then_resume(tmp_path):
         assert len(os.listdir(run / 'irn' / 'pseudo_masks')) == 8
     md = open(work / 'results.md').read()
     assert md in log  # printed as written
-    for fig in ('cam_overlays', 'pseudo_masks', 'intra_partners',
-                'inter_masks', 'predictions'):
+    for fig in ('cam_overlays', 'pseudo_masks', 'boundary_maps',
+                'intra_partners', 'inter_masks', 'predictions'):
         img = np.array(Image.open(work / 'vis' / f'{fig}.png'))
         assert img.ndim == 3 and img.std() > 10, fig
 
@@ -141,15 +154,16 @@ def test_make_demo_reduced_then_resume(tmp_path):
     os.remove(run / 'seg_test' / 'test_metrics.json')
     args = [sys.executable, 'tools/run_pipeline.py',
             'configs/pipeline/comnet_toy.py', '--work-dir', str(work),
-            '--data-root', str(data), '--no-vis', '--cfg-options', *SMOKE]
+            '--data-root', str(data), '--pretrain-data-root', str(imagenet),
+            '--no-vis', '--cfg-options', *SMOKE]
     log = _log(run_tool(args))
-    for stage in ('cam', 'irn', 'seg'):
+    for stage in ('pretrain', 'cam', 'irn', 'seg'):
         assert f'[{stage}] complete, skipped' in log
     assert '[seg_test] done' in log and '[seg_test_crf] done' in log
     assert len([d for d in os.listdir(run)
                 if d.startswith('seg_test_crf.stale-')]) == 1
     assert json.load(open(work / 'results.json'))['comnet_toy'][
-        'skipped'] == ['cam', 'irn', 'seg']
+        'skipped'] == ['pretrain', 'cam', 'irn', 'seg']
 
     # resume 2: the IRN stage was interrupted while writing pseudo masks
     # (no stage.json, one mask missing): it resumes from its checkpoint,
@@ -172,6 +186,7 @@ def test_make_demo_reduced_then_resume(tmp_path):
 
 
 def test_pipeline_distributed_on_cpu(toy_root, tmp_path):
+    from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
     """--launcher pytorch runs every stage under torchrun (2 CPU processes,
     gloo): the per-image steps split the images between the ranks."""
     import socket
@@ -179,9 +194,13 @@ def test_pipeline_distributed_on_cpu(toy_root, tmp_path):
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
     work = tmp_path / 'ddp'
+    imagenet = str(tmp_path / 'imagenet')
+    generate_pretrain(imagenet, ToyImageNetConfig(
+        num_classes=8, train_per_class=4, val_per_class=2, size=64))
     out = run_tool([sys.executable, 'tools/run_pipeline.py',
                     'configs/pipeline/comnet_toy.py', '--work-dir', str(work),
-                    '--data-root', str(toy_root), '--launcher', 'pytorch',
+                    '--data-root', str(toy_root), '--pretrain-data-root',
+                    imagenet, '--launcher', 'pytorch',
                     '--gpus', '2', '--port', str(port), '--no-vis',
                     '--cfg-options', *SMOKE])
     log = _log(out)
@@ -210,5 +229,90 @@ def test_find_config(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match='nope.py'):
         find_config('configs/nope.py')
     cfg = Config.fromfile(find_config('configs/pipeline/comnet_toy.py'))
-    written = Pipeline(cfg, 'run').stage_config(CHAIN[0])
+    written = Pipeline(cfg, 'run').stage_config(
+        next(s for s in CHAIN if s.name == 'cam'))
     assert Config.fromfile(written).model.neck[1].type == 'IntraMatching'
+
+
+def test_seeds_table_hand_case():
+    from comnet_mm.pipeline import seeds_table
+    rec = lambda s, t, **m: dict(stage=s, wall_s=t, metrics=m)  # noqa: E731
+    md, table = seeds_table({
+        'a': {0: [rec('cam', 10, **{'CAM mIoU': 40.0})],
+              1: [rec('cam', 20, **{'CAM mIoU': 44.0})],
+              2: [rec('cam', 30, **{'CAM mIoU': 42.0})]},
+        'b': {0: [rec('cam', 5, **{'CAM mIoU': 10.0})]},
+    })
+    lines = md.strip().split('\n')
+    assert lines[0] == '| pipeline | seeds | CAM mIoU | cam (s) |'
+    # sample std of 40, 44, 42 is 2
+    assert lines[2] == '| a | 0 1 2 | 42.00 ± 2.00 | 20 |'
+    assert lines[3] == '| b | 0 | 10.00 ± 0.00 | 5 |'
+    assert table['a']['metrics']['CAM mIoU'] == dict(
+        mean=42.0, std=2.0, values=[40.0, 44.0, 42.0])
+    assert table['a']['seeds'] == [0, 1, 2]
+
+
+def test_seed_options_and_shared_stage(tmp_path):
+    from comnet_mm.pipeline import seed_options
+    cfg = Config.fromfile('configs/pipeline/comnet_toy.py')
+    seeded = seed_options(cfg, 7)
+    for key in ('cam', 'irn', 'seg'):
+        assert seeded[key]['options']['randomness']['seed'] == 7
+    assert 'randomness' not in seeded.pretrain.options  # shared, not seeded
+    assert 'randomness' not in cfg.cam.options  # the input is unchanged
+    cfg.data_root = str(tmp_path / 'voc')
+    cfg.pretrain_data_root = str(tmp_path / 'imagenet')
+    pipe = Pipeline(cfg, str(tmp_path / 'run' / 'comnet_toy' / 'seed0'),
+                    shared_dir=str(tmp_path / 'run'))
+    stages = {s.name: s for s in pipe.chain}
+    assert pipe.stage_dir(stages['pretrain']) == str(
+        tmp_path / 'run' / 'pretrain')
+    assert pipe.stage_dir(stages['cam']) == str(
+        tmp_path / 'run' / 'comnet_toy' / 'seed0' / 'cam')
+    pre = Config.fromfile(pipe.stage_config(stages['pretrain']))
+    assert pre.train_dataloader.dataset.data_root == str(
+        tmp_path / 'imagenet')  # its own data, not the pipeline's
+    folder = tmp_path / 'run' / 'pretrain'
+    (folder / 'epoch_2.pth').write_bytes(b'x')
+    (folder / 'last_checkpoint').write_text(str(folder / 'epoch_2.pth'))
+    for name in ('cam', 'irn', 'seg'):
+        stage_cfg = Config.fromfile(pipe.stage_config(stages[name]))
+        init = stage_cfg.model.backbone.init_cfg
+        assert init.checkpoint == str(folder / 'epoch_2.pth'), name
+    # a pipeline config without the key has no pretraining stage
+    voc = Config.fromfile('configs/pipeline/comnet_r50_voc.py')
+    assert 'pretrain' not in [
+        s.name for s in Pipeline(voc, str(tmp_path / 'x')).chain]
+
+
+def test_stale_stages_follow_the_newest_upstream(tmp_path, monkeypatch):
+    """A complete stage reruns when a stage before it finished later (here:
+    the shared pretraining, redone for another pipeline); up-to-date stages
+    are skipped."""
+    cfg = Config.fromfile('configs/pipeline/baseline_toy.py')
+    ran = []
+
+    def fake_run_stage(self, stage, log=print):
+        ran.append(stage.name)
+        folder = self.stage_dir(stage)
+        os.makedirs(folder, exist_ok=True)
+        for f in stage.outputs:
+            open(osp.join(folder, f), 'w').close()
+        with open(osp.join(folder, 'stage.json'), 'w') as f:
+            json.dump(dict(stage=stage.name, wall_s=1.0, metrics={}), f)
+        return dict(stage=stage.name, wall_s=1.0, metrics={})
+
+    monkeypatch.setattr(Pipeline, 'run_stage', fake_run_stage)
+    a = Pipeline(cfg, str(tmp_path / 'a'))
+    a.run(log=lambda s: None)
+    assert ran == [s.name for s in a.chain]
+    ran.clear()
+    a.run(log=lambda s: None)
+    assert ran == []
+    # the shared stage is redone (newer stage.json): everything after reruns
+    pre = tmp_path / 'pretrain' / 'stage.json'
+    os.utime(pre, ns=(os.stat(pre).st_mtime_ns + 10**9, ) * 2)
+    a.run(log=lambda s: None)
+    assert ran == [s.name for s in a.chain if s.name != 'pretrain']
+    assert any(d.startswith('cam.stale-') for d in os.listdir(tmp_path / 'a'))

@@ -7,11 +7,12 @@ import pytest
 import torch
 
 import comnet_mm  # noqa: F401  (allows mmengine checkpoints)
-from conftest import run_tool
+from conftest import pretrain_checkpoint, run_tool
 
 
 def fast_options(root, max_epochs, batch=4):
     return [
+        f'model.backbone.init_cfg.checkpoint={pretrain_checkpoint(root)}',
         f'train_dataloader.dataset.dataset.data_root={root}',
         f'val_dataloader.dataset.data_root={root}',
         f'test_dataloader.dataset.data_root={root}',

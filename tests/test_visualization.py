@@ -25,9 +25,9 @@ def test_partner_points_brute_force():
         point, partners, (h, w), same = partner_points(model, img, gt, 128)
         neck = model.neck[1]
         feats = model.backbone(model_input(model, img, 128))[neck.in_index]
-    assert (h, w) == (8, 8)  # output stride 16
+    assert (h, w) == (16, 16)  # output stride 8
     # the chosen point: the class-3 cell nearest the class-3 centroid
-    small = gt[::16, ::16]  # nearest-neighbour 8 x 8 (cell corners)
+    small = gt[::8, ::8]  # nearest-neighbour 16 x 16 (cell corners)
     ys, xs = np.nonzero(small == 3)
     d = (ys - ys.mean())**2 + (xs - xs.mean())**2
     assert small[point] == 3 and d[(ys == point[0]) & (xs == point[1])] == \

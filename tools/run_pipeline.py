@@ -8,6 +8,13 @@ table (``<work_dir>/results.md``, ``results.json``) and, unless
         --launcher pytorch --gpus 4
     python tools/run_pipeline.py configs/pipeline/baseline_toy.py \
         configs/pipeline/comnet_toy.py --work-dir work_dirs/demo
+    python tools/run_pipeline.py configs/pipeline/baseline_toy.py \
+        --seeds 0 1 2 --work-dir work_dirs/bench   # mean +- std of 3 seeds
+
+Pipeline P runs in ``<work_dir>/<P>`` (with ``--seeds``:
+``<work_dir>/<P>/seed<k>``, each stage config's ``randomness.seed`` set to
+k); a shared stage (the toy's pretraining) runs once in
+``<work_dir>/<stage>`` for all of them.
 """
 import argparse
 import json
@@ -17,7 +24,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 from comnet_mm.engine.per_image import write_text_atomic
-from comnet_mm.pipeline import Pipeline, find_config, results_table
+from comnet_mm.pipeline import (Pipeline, find_config, results_table,
+                                seed_options, seeds_table)
 
 
 def parse_args():
@@ -26,6 +34,9 @@ def parse_args():
     parser.add_argument('--work-dir', default='work_dirs/pipeline',
                         help='pipeline P runs in <work-dir>/<P name>')
     parser.add_argument('--data-root', help='override each data_root')
+    parser.add_argument('--pretrain-data-root',
+                        help='override each pretrain_data_root (the toy\'s '
+                        'ImageNet stand-in)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override pipeline config keys, e.g. '
@@ -41,27 +52,42 @@ def parse_args():
                         help='do not draw the figures')
     parser.add_argument('--vis-images', type=int, default=4,
                         help='images per figure')
+    parser.add_argument('--seeds', type=int, nargs='+',
+                        help='run each pipeline once per seed (randomness.'
+                        'seed of every stage) and tabulate mean +- std')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    results, dirs = {}, {}
+    results, dirs, per_seed = {}, {}, {}
     for path in args.pipelines:
         cfg = Config.fromfile(find_config(path))
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
         if args.data_root:
             cfg.data_root = args.data_root
+        if args.pretrain_data_root:
+            cfg.pretrain_data_root = args.pretrain_data_root
         name = osp.splitext(osp.basename(path))[0]
         if name in dirs:
             raise ValueError(f'two pipeline configs named {name}')
         dirs[name] = osp.join(args.work_dir, name)
-        print(f'=== pipeline {name} ({path}) in {dirs[name]}', flush=True)
-        pipeline = Pipeline(cfg, dirs[name], args.launcher, args.gpus,
-                            args.port, args.verbose)
-        results[name] = pipeline.run(log=lambda s: print(s, flush=True))
-    markdown, table = results_table(results)
+        runs = {None: dirs[name]} if args.seeds is None else {
+            k: osp.join(dirs[name], f'seed{k}') for k in args.seeds}
+        for seed, folder in runs.items():
+            print(f'=== pipeline {name} ({path}) in {folder}', flush=True)
+            run_cfg = cfg if seed is None else seed_options(cfg, seed)
+            pipeline = Pipeline(run_cfg, folder, args.launcher, args.gpus,
+                                args.port, args.verbose,
+                                shared_dir=args.work_dir)
+            records = pipeline.run(log=lambda s: print(s, flush=True))
+            per_seed.setdefault(name, {})[seed] = records
+        if args.seeds is not None:  # the figures show the first seed
+            dirs[name] = runs[args.seeds[0]]
+        results[name] = per_seed[name][args.seeds[0] if args.seeds else None]
+    markdown, table = (results_table(results) if args.seeds is None else
+                       seeds_table(per_seed))
     os.makedirs(args.work_dir, exist_ok=True)
     write_text_atomic(osp.join(args.work_dir, 'results.md'), markdown)
     write_text_atomic(osp.join(args.work_dir, 'results.json'),

@@ -31,7 +31,8 @@ def parse_args():
         '--crf',
         action='store_true',
         help='refine a segmenter\'s predictions with a dense CRF (sets '
-        'model.crf to {} unless the config already sets it)')
+        'model.crf to the config\'s crf_params, {} = IRN\'s, unless the '
+        'config already sets model.crf)')
     parser.add_argument(
         '--tta', action='store_true', help='test-time augmentation (the '
         'config\'s tta_pipeline and tta_model; not with the CRF)')
@@ -47,7 +48,9 @@ def enable_crf(cfg):
                          f'config builds {cfg.model.type}')
     cfg.model.type = 'CRFEncoderDecoder'
     if cfg.model.get('crf') is None:
-        cfg.model.crf = {}
+        # crf_params: the CRF's pairwise terms for the config's image size
+        # (IRN's defaults are for ~500 px VOC images)
+        cfg.model.crf = dict(cfg.get('crf_params') or {})
 
 
 def enable_drawing(cfg, show_dir):

@@ -8,7 +8,6 @@ cam_dir = cam_work_dir + '/cams'
 seed_dir = cam_work_dir + '/seeds'
 data_root = 'data/coco2014'
 
-model = dict(backbone=dict(init_cfg=dict(checkpoint=cam_checkpoint)))
 train_split = dict(
     _delete_=True,
     type='COCOTagDataset', data_root=data_root,

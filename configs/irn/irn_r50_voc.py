@@ -34,8 +34,9 @@ model = dict(
     backbone=dict(
         type='ResNet', depth=50, strides=(1, 2, 2, 1), out_indices=(3, ),
         norm_cfg=dict(type='BN', requires_grad=False), norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint=cam_checkpoint,
-                      prefix='backbone.')),
+        # IRN's boundary branch sits on a frozen ImageNet ResNet-50, not on
+        # the CAM network (net/resnet50_irn.py)
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
     in_channels=(64, 256, 512, 1024, 2048),
     radius=10,
 )

@@ -1,13 +1,15 @@
 # The embedded toy dataset (tools/dataset_converters/make_toy_voc.py, default
-# parameters: 6 classes, 480 train_aug / 120 val images of 96..160 px).
+# parameters: 6 classes, 480 train_aug / 120 val images of 192..320 px), in
+# VOC's geometry (docs/benchmark.md): crop 256 of images whose long side is
+# rescaled to 0.625..1.25 x the crop, as VOC's 320..640 for crop 512.
 _base_ = ['./voc12aug_cam.py']
 data_root = 'data/toy_voc'
-crop_size = 128
+crop_size = 256
 toy_classes = ('alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta')
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResize', scale=(160, 160), ratio_range=(0.6, 1.0),
+    dict(type='RandomResize', scale=(320, 320), ratio_range=(0.5, 1.0),
          keep_ratio=True),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     # No hue jitter: mmcv 2.1's adjust_hue overflows under numpy 2 for
