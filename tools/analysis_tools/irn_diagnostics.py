@@ -3,9 +3,9 @@ walk's background threshold, measured against the masks of the IRN
 config's ``pseudo_cfg.eval_dataset`` (``train``; never ``val``).
 
     python tools/analysis_tools/irn_diagnostics.py IRN_CONFIG IRN_CKPT \
-        [--seed-dir DIR] [--out diag.json] [--cfg-options ...]
+        [--cfg-options pseudo_cfg.steps=64 diag_out=diag.json ...]
 
-Prints and writes (``--out``): seed foreground / background precision and
+Prints and writes (``diag_out``): seed foreground / background precision and
 recall, the share of unsure seed pixels; the boundary map's mean on the
 masks' edges (stride-4 cells next to another label) and off them, and how
 many edge cells it marks; the CAMs' mIoU at the walk's grid of thresholds
