@@ -25,6 +25,7 @@ its folder is moved aside to ``<stage>.stale-<time>`` (nothing is deleted).
 This is written by hand because mmengine runs one config per Runner and has
 no notion of a chain of them.
 """
+import glob
 import json
 import os
 import os.path as osp
@@ -89,6 +90,7 @@ class Stage:
 #: masks, without and with the dense CRF.
 CHAIN = (
     Stage('pretrain', 'train', 'pretrain', ('last_checkpoint', ),
+          {'pretrain top-1': ('*/vis_data/scalars.json', 'accuracy/top1')},
           shared=True),
     Stage('cam', 'train', 'cam', ('last_checkpoint', 'cams_metrics.json'),
           {'CAM mIoU': ('cams_metrics.json', 'cam/mIoU'),
@@ -258,11 +260,23 @@ class Pipeline:
         return cmd
 
     def read_metrics(self, stage: Stage) -> Dict[str, float]:
+        """The stage's table columns from its JSON files; a name with a
+        ``*`` is mmengine's scalar log (one JSON object a line, the newest
+        run's file), whose last line holding the key counts."""
         out = {}
         for column, (name, key) in stage.metrics.items():
             path = osp.join(self.stage_dir(stage), name)
-            with open(path) as f:
-                values = json.load(f)
+            if '*' in name:
+                found = sorted(glob.glob(path), key=osp.getmtime)
+                if not found:
+                    raise FileNotFoundError(f'no {path}')
+                path = found[-1]
+                with open(path) as f:
+                    lines = [json.loads(line) for line in f if line.strip()]
+                values = next((v for v in reversed(lines) if key in v), {})
+            else:
+                with open(path) as f:
+                    values = json.load(f)
             if key not in values:
                 raise KeyError(f'{path} has no {key!r}')
             out[column] = values[key]

@@ -262,8 +262,9 @@ def load_irn_model(run_dir: str):
 @torch.no_grad()
 def boundary_panel(model, img_rgb: np.ndarray, gt: np.ndarray,
                    title: str) -> np.ndarray:
-    """The IRN boundary map of an image as a heat map over it, titled with
-    its mean on the mask's edges and off them (the diagnostics' rule)."""
+    """The IRN boundary map of an image as a heat map over it, titled
+    ``title: <mean on the mask's edges> / <mean off them>`` (the
+    diagnostics' rule)."""
     bgr = np.ascontiguousarray(img_rgb[..., ::-1])
     boundary = model.boundary_map(model_inputs(model, [bgr])).cpu()
     edges = edges_at_stride4(gt, boundary.shape)
@@ -272,9 +273,9 @@ def boundary_panel(model, img_rgb: np.ndarray, gt: np.ndarray,
     h, w = img_rgb.shape[:2]
     up = F.interpolate(boundary[None, None], scale_factor=4,
                        mode='bilinear')[0, :, :h, :w]
-    drawn = Visualizer.draw_featmap(up, img_rgb, channel_reduction=None,
-                                    alpha=0.6)
-    return titled(drawn, f'{title}: edges {on:.2f} / off {off:.2f}')
+    drawn = Visualizer.draw_featmap(up, img_rgb,
+                                    channel_reduction='select_max', alpha=0.6)
+    return titled(drawn, f'{title}: {on:.2f} / {off:.2f}')
 
 
 def boundary_rows(runs: Dict[str, str], infos, classes) -> List[list]:
@@ -286,7 +287,7 @@ def boundary_rows(runs: Dict[str, str], infos, classes) -> List[list]:
         gt = read_label_map(info['seg_map_path'])
         row = [titled(img, info['img_id']),
                label_panel(img, gt, classes, 'ground truth')]
-        row += [boundary_panel(m, img, gt, f'boundary {name}')
+        row += [boundary_panel(m, img, gt, name)
                 for name, m in models.items()]
         rows.append(row)
     return rows

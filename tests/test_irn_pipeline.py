@@ -7,7 +7,7 @@ import sys
 import numpy as np
 from PIL import Image
 
-from conftest import run_tool
+from conftest import pretrain_checkpoint, run_tool
 from test_train import fast_options
 
 N = 10  # images of train_aug (and of train, its prefix) used here
@@ -16,7 +16,7 @@ N = 10  # images of train_aug (and of train, its prefix) used here
 def irn_options(toy_root, cam_work, n=N):
     seeds, cams = f'{cam_work}/seeds', f'{cam_work}/cams'
     return [
-        f'model.backbone.init_cfg.checkpoint={cam_work}/epoch_1.pth',
+        f'model.backbone.init_cfg.checkpoint={pretrain_checkpoint(toy_root)}',
         f'seed_cfg.cam_dir={cams}', f'seed_cfg.out_dir={seeds}',
         f'seed_cfg.dataset.data_root={toy_root}',
         f'seed_cfg.dataset.indices={n}',

@@ -72,20 +72,26 @@ def test_stage_configs_are_linked(tmp_path):
     cam.mkdir(parents=True)
     (cam / 'epoch_3.pth').write_bytes(b'x')
     (cam / 'last_checkpoint').write_text(str(cam / 'epoch_3.pth'))
+    pre = tmp_path / 'pretrain'  # the shared stage, beside the run
+    pre.mkdir()
+    (pre / 'epoch_16.pth').write_bytes(b'x')
+    (pre / 'last_checkpoint').write_text(str(pre / 'epoch_16.pth'))
     stages = {s.name: s for s in CHAIN}
     irn = Config.fromfile(pipe.stage_config(stages['irn']))
     seg = Config.fromfile(pipe.stage_config(stages['seg']))
-    assert irn.model.backbone.init_cfg.checkpoint != str(cam / 'epoch_3.pth')
+    # IRN and DeepLabV3 start from the pretraining, as from ImageNet
+    assert irn.model.backbone.init_cfg.checkpoint == str(pre / 'epoch_16.pth')
     assert irn.seed_cfg.cam_dir == irn.pseudo_cfg.cam_dir == str(cam / 'cams')
     assert irn.train_dataloader.dataset.data_prefix.seg_map_path == str(
         cam / 'seeds')
     assert irn.pseudo_cfg.dataset.data_root == cfg.data_root
     assert seg.train_dataloader.dataset.data_prefix.seg_map_path == str(
         tmp_path / 'run' / 'irn' / 'pseudo_masks')
-    assert seg.model.backbone.init_cfg.checkpoint != str(cam / 'epoch_3.pth')
+    assert seg.model.backbone.init_cfg.checkpoint == str(pre / 'epoch_16.pth')
     assert seg.val_dataloader.dataset.data_root == cfg.data_root
     text = open(pipe.stage_config(stages['seg'])).read()
     assert 'work_dirs/demo' not in text and 'data/toy_voc' not in text
+    assert 'work_dirs/resnet18' not in text  # the pretraining is linked
 
 
 def test_results_table():
@@ -134,6 +140,7 @@ def test_make_demo_reduced_then_resume(tmp_path):
         assert m['CAM best mIoU'] >= m['CAM mIoU']
         assert set(row['wall_s']) == {s.name for s in CHAIN}
         assert osp.isfile(work / 'pretrain' / 'last_checkpoint')
+        assert 0 <= m['pretrain top-1'] <= 100
         # the table's numbers are the stages' own metric files
         run = work / name
         cams = json.load(open(run / 'cam' / 'cams_metrics.json'))
@@ -316,3 +323,55 @@ def test_stale_stages_follow_the_newest_upstream(tmp_path, monkeypatch):
     a.run(log=lambda s: None)
     assert ran == [s.name for s in a.chain if s.name != 'pretrain']
     assert any(d.startswith('cam.stale-') for d in os.listdir(tmp_path / 'a'))
+
+
+def test_pretrain_metric_from_the_scalar_log(tmp_path):
+    """The pretraining's top-1 is the last value mmengine logged, from the
+    newest run's scalars.json."""
+    cfg = Config.fromfile('configs/pipeline/baseline_toy.py')
+    pipe = Pipeline(cfg, str(tmp_path / 'baseline_toy'))
+    stage = next(s for s in pipe.chain if s.name == 'pretrain')
+    old = tmp_path / 'pretrain' / '20260101_000000' / 'vis_data'
+    new = tmp_path / 'pretrain' / '20260102_000000' / 'vis_data'
+    for folder, top1 in ((old, 90.0), (new, 40.0)):
+        folder.mkdir(parents=True)
+        (folder / 'scalars.json').write_text(
+            json.dumps({'loss': 1.0, 'step': 1}) + '\n' +
+            json.dumps({'accuracy/top1': top1 - 10, 'step': 4}) + '\n' +
+            json.dumps({'accuracy/top1': top1, 'step': 8}) + '\n' +
+            json.dumps({'loss': 0.5, 'step': 9}) + '\n')
+    os.utime(old / 'scalars.json', (1, 1))
+    assert pipe.read_metrics(stage) == {'pretrain top-1': 40.0}
+
+
+def test_seeds_end_to_end(toy_root, tmp_path):
+    """--seeds runs the pipeline once per seed in <work>/<name>/seed<k>
+    (each stage config seeded), the pretraining once for all, and the table
+    is the mean +- std of the seeds' own metric files."""
+    from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
+    imagenet = str(tmp_path / 'imagenet')
+    generate_pretrain(imagenet, ToyImageNetConfig(
+        num_classes=8, train_per_class=4, val_per_class=2, size=64))
+    work = tmp_path / 'bench'
+    run_tool([sys.executable, 'tools/run_pipeline.py',
+              'configs/pipeline/baseline_toy.py', '--seeds', '0', '1',
+              '--work-dir', str(work), '--data-root', toy_root,
+              '--pretrain-data-root', imagenet, '--no-vis',
+              '--cfg-options', *SMOKE])
+    table = json.load(open(work / 'results.json'))['baseline_toy']
+    assert table['seeds'] == [0, 1]
+    cams = []
+    for k in (0, 1):
+        run = work / 'baseline_toy' / f'seed{k}'
+        for stage in ('cam', 'irn', 'seg'):
+            assert Config.fromfile(
+                str(run / stage / 'config.py')).randomness.seed == k
+        cams.append(json.load(open(run / 'cam' / 'cams_metrics.json'))[
+            'cam/mIoU'])
+    m = table['metrics']['CAM mIoU']
+    assert m['values'] == cams
+    assert m['mean'] == pytest.approx(sum(cams) / 2)
+    assert m['std'] == pytest.approx(abs(cams[0] - cams[1]) / 2**0.5)
+    assert not osp.exists(work / 'baseline_toy' / 'seed0' / 'pretrain')
+    assert len(table['wall_s']['pretrain']) == 2  # the same shared run
+    assert ' ± ' in open(work / 'results.md').read()

@@ -3,7 +3,6 @@
 # on train's converted masks. IRN's VOC recipe otherwise.
 _base_ = ['./irn_r50_voc.py']
 cam_work_dir = 'work_dirs/cam_r50_coco'
-cam_checkpoint = cam_work_dir + '/epoch_5.pth'
 cam_dir = cam_work_dir + '/cams'
 seed_dir = cam_work_dir + '/seeds'
 data_root = 'data/coco2014'

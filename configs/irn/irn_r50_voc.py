@@ -13,7 +13,6 @@ default_hooks = dict(visualization=dict(
 
 # The CAM stage this stage builds on (configs/cam or configs/comnet).
 cam_work_dir = 'work_dirs/cam_r50_voc'
-cam_checkpoint = cam_work_dir + '/epoch_5.pth'
 cam_dir = cam_work_dir + '/cams'
 seed_dir = cam_work_dir + '/seeds'
 data_root = 'data/VOCdevkit/VOC2012'

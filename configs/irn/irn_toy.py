@@ -7,7 +7,6 @@
 # scaled to ~256 px images (IRN's are for ~500 px).
 _base_ = ['./irn_r50_voc.py']
 cam_work_dir = 'work_dirs/demo/baseline_toy/cam'
-cam_checkpoint = cam_work_dir + '/epoch_8.pth'
 cam_dir = cam_work_dir + '/cams'
 seed_dir = cam_work_dir + '/seeds'
 pretrain_checkpoint = 'work_dirs/resnet18-narrow_toy-imagenet/epoch_16.pth'
