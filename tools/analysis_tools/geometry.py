@@ -61,7 +61,8 @@ def geometry(cam_cfg: Config, irn_cfg: Config, images) -> dict:
     os_ = output_stride(cam_cfg.model.backbone)
     long_side, crop = train_resize(cam_cfg)
     points = (crop // os_)**2
-    intra, inter = neck(cam_cfg, 'IntraMatching'), neck(cam_cfg, 'InterMatching')
+    intra = neck(cam_cfg, 'IntraMatching')
+    inter = neck(cam_cfg, 'InterMatching')
     k = intra.get('k', 8)
     group = inter.get('group_size', cam_cfg.get('group_size', 2))
     feat_cells, s4_cells, long_sides = [], [], []
