@@ -37,7 +37,7 @@ import os.path as osp
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 from PIL import Image
@@ -316,30 +316,52 @@ def generate(root: str, cfg: ToyVOCConfig = None, overwrite=False) -> dict:
     cfg = cfg or ToyVOCConfig()
     params = asdict(cfg)
     params['names'] = list(params['names'])
-    stats_path = osp.join(root, 'stats.json')
-    if osp.exists(root):
-        if osp.isfile(stats_path):
-            with open(stats_path) as f:
-                old = json.load(f)
-            if old.get('params') == params and not overwrite:
-                return old
-        if not overwrite:
-            raise FileExistsError(
-                f'{root} exists and was not made with these parameters '
-                f'(no or different {stats_path}); pass overwrite=True '
-                '(--overwrite) to replace it')
+    old = kept_dataset(root, 'stats.json', overwrite,
+                       lambda record: record.get('params') == params)
+    if old is not None:
+        return old
+    return write_atomically(root, '.toy_voc-',
+                            lambda tmp: _write(tmp, cfg, params))
+
+
+def kept_dataset(root: str, record_name: str, overwrite: bool,
+                 same: Callable[[dict], bool]) -> Optional[dict]:
+    """The JSON record ``<root>/<record_name>`` of a generated dataset that
+    is to be kept (``same(record)`` and not ``overwrite``); None when
+    ``root`` is absent or is to be replaced; FileExistsError when it holds
+    something else and ``overwrite`` is not set."""
+    path = osp.join(root, record_name)
+    if not osp.exists(root):
+        return None
+    if osp.isfile(path):
+        with open(path) as f:
+            record = json.load(f)
+        if same(record) and not overwrite:
+            return record
+    if not overwrite:
+        raise FileExistsError(
+            f'{root} exists and was not made with these parameters '
+            f'(no or different {path}); pass overwrite=True '
+            '(--overwrite) to replace it')
+    return None
+
+
+def write_atomically(root: str, prefix: str, write: Callable[[str], Any]):
+    """``write(tmp)`` into a temporary folder beside ``root``, then rename
+    it into place, so ``root`` is either absent or whole; returns what
+    ``write`` returns."""
     parent = osp.dirname(osp.abspath(root))
     os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix='.toy_voc-', dir=parent)
+    tmp = tempfile.mkdtemp(prefix=prefix, dir=parent)
     try:
-        stats = _write(tmp, cfg, params)
+        out = write(tmp)
         if osp.exists(root):
             shutil.rmtree(root)
         os.rename(tmp, root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return stats
+    return out
 
 
 def _write(out, cfg: ToyVOCConfig, params: dict) -> dict:

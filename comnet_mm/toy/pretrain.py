@@ -25,8 +25,6 @@ Deterministic in the parameters; written atomically like the toy VOC set.
 import json
 import os
 import os.path as osp
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from typing import List, Tuple
 
@@ -34,7 +32,8 @@ import numpy as np
 from PIL import Image
 
 from .generator import (_FAMILIES, _PART_COLOURS, ToyVOCConfig, _background,
-                        _draw_object, class_look)
+                        _draw_object, class_look, kept_dataset,
+                        write_atomically)
 
 RINGS = tuple(range(2, 8))  # the ring numbers of the toy classes' parts
 
@@ -111,30 +110,16 @@ def generate_pretrain(root: str, cfg: ToyImageNetConfig = None,
     parameters; other parameters are refused unless ``overwrite``)."""
     cfg = cfg or ToyImageNetConfig()
     params = asdict(cfg)
-    marker = osp.join(root, 'params.json')
-    if osp.exists(root):
-        if osp.isfile(marker):
-            with open(marker) as f:
-                if json.load(f) == params and not overwrite:
-                    return params
-        if not overwrite:
-            raise FileExistsError(
-                f'{root} exists and was not made with these parameters '
-                f'(no or different {marker}); pass overwrite=True '
-                '(--overwrite) to replace it')
-    parent = osp.dirname(osp.abspath(root))
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix='.toy_imagenet-', dir=parent)
-    try:
+    if kept_dataset(root, 'params.json', overwrite,
+                    lambda record: record == params) is not None:
+        return params
+
+    def write(tmp):
         _write(tmp, cfg)
         with open(osp.join(tmp, 'params.json'), 'w') as f:
             json.dump(params, f, indent=1)
-        if osp.exists(root):
-            shutil.rmtree(root)
-        os.rename(tmp, root)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    write_atomically(root, '.toy_imagenet-', write)
     return params
 
 
