@@ -5,14 +5,18 @@ import pytest
 from comnet_mm.irn import diagnostics as diag
 
 
-def test_confusion_and_miou_hand_case():
+def test_mean_iou_hand_case_and_absent_classes():
     gt = np.array([[0, 0, 1, 1], [0, 255, 1, 1]])
     pred = np.array([[0, 1, 1, 1], [0, 0, 0, 1]])
-    conf = diag.confusion(pred, gt, 2)
-    # gt 0: pixels (0,0) (0,1) (1,0) -> pred 0, 1, 0; gt 1: 1, 1, 0, 1
-    assert conf.tolist() == [[2, 1], [1, 3]]
-    # IoU bg 2 / (3 + 3 - 2), fg 3 / (4 + 4 - 3)
-    assert diag.miou(conf) == pytest.approx(100 * (2 / 4 + 3 / 5) / 2)
+    m = diag.MeanIoU(3)  # class 2 in neither map: left out of the mean
+    m.add(pred, gt)
+    # by hand: gt 0 at (0,0)
+    # (0,1) (1,0), pred 0 at (0,0) (1,0) (1,2): inter 2, union 4;
+    # fg: gt 1 at 4 pixels, pred 1 at 3 of them and at (0,1): inter 3,
+    # union 5
+    assert m.value() == pytest.approx(100 * (2 / 4 + 3 / 5) / 2)
+    m.add(np.zeros((1, 2), np.int64), np.zeros((1, 2), np.int64))
+    assert m.value() == pytest.approx(100 * (4 / 6 + 3 / 5) / 2)
 
 
 def test_seed_counts_hand_case():

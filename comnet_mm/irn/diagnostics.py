@@ -7,26 +7,31 @@ from typing import Dict, Sequence
 
 import numpy as np
 import torch
+from mmseg.evaluation.metrics import IoUMetric
 
 from .random_walk import walk_to_labels
 
 
-def confusion(pred: np.ndarray, gt: np.ndarray, n: int,
-              ignore: int = 255) -> np.ndarray:
-    """(n, n) counts of (gt, pred) pairs over the pixels where gt and pred
-    are both valid."""
-    keep = (gt != ignore) & (pred != ignore)
-    return np.bincount(n * gt[keep].astype(np.int64) + pred[keep],
-                       minlength=n * n).reshape(n, n)
+class MeanIoU:
+    """mIoU (%) accumulated over images with mmseg's own
+    ``IoUMetric.intersect_and_union`` / ``total_area_to_metrics`` (the code
+    that scores the pseudo masks), without a dataset or data samples."""
 
+    def __init__(self, num_classes: int, ignore_index: int = 255):
+        self.num_classes = num_classes
+        self.ignore_index = ignore_index
+        self.areas = [0, 0, 0, 0]
 
-def miou(conf: np.ndarray) -> float:
-    """Mean IoU (%) over the classes present in the ground truth or the
-    predictions, from a confusion matrix (rows gt, columns pred)."""
-    inter = np.diag(conf)
-    union = conf.sum(0) + conf.sum(1) - inter
-    valid = union > 0
-    return float(100 * (inter[valid] / union[valid]).mean())
+    def add(self, pred: np.ndarray, gt: np.ndarray):
+        areas = IoUMetric.intersect_and_union(
+            torch.from_numpy(np.asarray(pred, np.int64)),
+            torch.from_numpy(np.asarray(gt, np.int64)), self.num_classes,
+            self.ignore_index)
+        self.areas = [a + b for a, b in zip(self.areas, areas)]
+
+    def value(self) -> float:
+        iou = IoUMetric.total_area_to_metrics(*self.areas, ['mIoU'])['IoU']
+        return float(100 * np.nanmean(np.asarray(iou, np.float64)))
 
 
 def seed_counts(seed: np.ndarray, gt: np.ndarray) -> Dict[str, int]:

@@ -38,8 +38,8 @@ def main():
     dataset = build_split(pcfg['eval_dataset'])
     n = len(dataset.metainfo['classes']) + 1
     seeds, bounds = {}, {}
-    walk_conf = [np.zeros((n, n), np.int64) for _ in THRESHOLDS]
-    cam_conf = [np.zeros((n, n), np.int64) for _ in THRESHOLDS]
+    walk_iou = [diag.MeanIoU(n) for _ in THRESHOLDS]
+    cam_iou = [diag.MeanIoU(n) for _ in THRESHOLDS]
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         gt = read_label_map(info['seg_map_path']).astype(np.int64)
@@ -59,8 +59,7 @@ def main():
         keys = torch.from_numpy(cams['keys'])
         high = torch.from_numpy(cams['high_res'])
         for j, t in enumerate(THRESHOLDS):
-            cam_conf[j] += diag.confusion(
-                labels_from_scores(high, keys, t).numpy(), gt, n)
+            cam_iou[j].add(labels_from_scores(high, keys, t).numpy(), gt)
         if len(keys):
             walked = random_walk(torch.from_numpy(cams['cam']).to(boundary),
                                  boundary, pcfg.get('beta', 10.0),
@@ -71,15 +70,15 @@ def main():
         else:
             labels = [np.zeros(gt.shape, np.int64)] * len(THRESHOLDS)
         for j, lab in enumerate(labels):
-            walk_conf[j] += diag.confusion(lab, gt, n)
+            walk_iou[j].add(lab, gt)
     out = dict(images=len(dataset))
     if seeds:
         out.update(diag.seed_summary(seeds))
     out.update(diag.boundary_summary(bounds))
     out['CAM mIoU by bg threshold'] = {
-        str(t): diag.miou(c) for t, c in zip(THRESHOLDS, cam_conf)}
+        str(t): m.value() for t, m in zip(THRESHOLDS, cam_iou)}
     out['walk mIoU by bg threshold'] = {
-        str(t): diag.miou(c) for t, c in zip(THRESHOLDS, walk_conf)}
+        str(t): m.value() for t, m in zip(THRESHOLDS, walk_iou)}
     text = json.dumps(out, indent=1)
     print(text)
     if cfg.get('diag_out'):
