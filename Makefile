@@ -14,7 +14,7 @@ DEMO_OPTS ?=
 PRETRAIN_DATA_OPTS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install test demo clean
+.PHONY: install test test-fast demo clean
 
 install: $(STAMP)
 
@@ -33,6 +33,11 @@ $(STAMP): requirements/ci.txt setup.cfg setup.py
 
 test: install
 	$(PY) -m pytest -q tests $(PYTEST_ARGS)
+
+# Everything but the end-to-end runs in subprocesses (marked slow): the loop
+# to run while editing; `make test` runs all.
+test-fast: install
+	$(PY) -m pytest -q -m "not slow" tests $(PYTEST_ARGS)
 
 demo: install
 	$(PY) tools/dataset_converters/make_toy_voc.py $(DATA)

@@ -1,11 +1,14 @@
-"""Load comnet_mm's torch-only modules by path, so a benchmark runs on a
-machine that has torch and nothing else (no OpenMMLab packages)."""
-import importlib.util
+"""Load comnet_mm's torch-only modules without the package's ``__init__``
+(which registers into OpenMMLab), so a benchmark runs on a machine that has
+torch and nothing else."""
+import importlib
 import json
 import os
 import os.path as osp
 import platform
+import sys
 import tempfile
+import types
 
 import torch
 
@@ -13,13 +16,18 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def load(relpath: str):
-    """Import ``comnet_mm/<relpath>`` as a standalone module."""
-    path = osp.join(ROOT, 'comnet_mm', relpath)
-    name = '_bench_' + osp.splitext(osp.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Import ``comnet_mm/<relpath>`` (e.g. ``irn/random_walk.py``) under its
+    own name, its parent packages stood in for by bare namespace modules:
+    the module and what it imports of ours (``comnet_mm.structures``) run,
+    no package ``__init__`` does. Outside a benchmark use the real import."""
+    parts = ['comnet_mm'] + osp.splitext(relpath)[0].split('/')
+    for i in range(1, len(parts)):
+        name = '.'.join(parts[:i])
+        if name not in sys.modules:
+            package = types.ModuleType(name)
+            package.__path__ = [osp.join(ROOT, *parts[:i])]
+            sys.modules[name] = package
+    return importlib.import_module('.'.join(parts))
 
 
 def device_info(device: str) -> dict:

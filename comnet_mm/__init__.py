@@ -3,11 +3,15 @@
 Importing the package registers every module into mmseg's and mmpretrain's
 registries (see :mod:`comnet_mm.registry`), so configs reach them with
 ``custom_imports = dict(imports=['comnet_mm'], allow_failed_imports=False)``.
-"""
-from .engine import allow_mmengine_checkpoints
 
-from . import cams, datasets, evaluation, models  # noqa: F401,E402  (registration)
-from .irn import pseudo_labels  # noqa: F401,E402  (registers the IRN hooks)
+The layers import one way: ``registry``, ``utils``, ``structures`` ->
+``datasets``, ``models``, ``evaluation`` -> ``cams`` -> ``irn`` ->
+``engine`` (hooks, tool helpers) -> ``visualization``, ``pipeline`` ->
+``tools/`` (``tests/test_layers.py`` checks it).
+"""
+from . import (cams, datasets, engine, evaluation, irn,  # noqa: F401
+               models, structures, utils)
+from .utils import allow_mmengine_checkpoints
 
 __version__ = '0.1.0'
 

@@ -27,15 +27,22 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmengine.visualization import Visualizer
+from mmseg.apis import inference_model, init_model
+from mmseg.datasets import PascalVOCDataset
+from mmseg.structures import SegDataSample
+from mmseg.visualization import SegLocalVisualizer
 
-from comnet_mm.cams.generation import load_cams
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
-from comnet_mm.engine.per_image import atomic_write, build_split
+from comnet_mm.engine.tool_utils import build_and_load
 from comnet_mm.irn.diagnostics import edges_at_stride4
 from comnet_mm.models.inputs import model_inputs
+from comnet_mm.models.necks.inter_matching import co_occurrent_mask
 from comnet_mm.pipeline import last_checkpoint
+from comnet_mm.structures.cam_maps import load_cams
+from comnet_mm.utils.per_image import atomic_write, build_split
 
 PANEL = 160  # panel side in pixels
 
@@ -84,7 +91,6 @@ def save_png(path: str, rgb: np.ndarray):
 
 
 def palette_for(n: int) -> List[List[int]]:
-    from mmseg.datasets import PascalVOCDataset
     voc = PascalVOCDataset.METAINFO['palette']
     if n <= len(voc):
         return [list(c) for c in voc[:n]]
@@ -95,8 +101,6 @@ def palette_for(n: int) -> List[List[int]]:
 
 def label_panel(img: np.ndarray, label: np.ndarray, classes, title: str):
     """A label map (0 bg, c + 1 class c, 255 ignore) over its image."""
-    from mmseg.structures import SegDataSample
-    from mmseg.visualization import SegLocalVisualizer
     names = ['background'] + list(classes)
     name = 'comnet_labels'
     vis = (SegLocalVisualizer.get_instance(name)
@@ -149,7 +153,6 @@ def _stage_cfg(run_dir: str, stage: str) -> Config:
 
 
 def load_cam_model(run_dir: str):
-    from comnet_mm.engine.tool_utils import build_and_load
     cfg = _stage_cfg(run_dir, 'cam')
     return build_and_load(cfg, last_checkpoint(osp.join(run_dir, 'cam')))
 
@@ -241,7 +244,6 @@ def inter_masks(model, imgs: Sequence[np.ndarray], size: int) -> np.ndarray:
     """(N, size, size) boolean M* > 0 of a group of images (each resized
     to size x size), from the CAM model's backbone features; all False if
     the group has no partition."""
-    from comnet_mm.models.necks.inter_matching import co_occurrent_mask
     neck = _neck(model, 'InterMatching')
     inputs = torch.cat([model_input(model, im, size) for im in imgs])
     feats = model.backbone(inputs)[neck.in_index]
@@ -254,7 +256,6 @@ def inter_masks(model, imgs: Sequence[np.ndarray], size: int) -> np.ndarray:
 
 
 def load_irn_model(run_dir: str):
-    from comnet_mm.engine.tool_utils import build_and_load
     cfg = _stage_cfg(run_dir, 'irn')
     return build_and_load(cfg, last_checkpoint(osp.join(run_dir, 'irn')))
 
@@ -299,7 +300,6 @@ def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
     """Draw the figures of the module docstring for pipelines
     ``{name: run_dir}`` (the same data) into ``out_dir``; returns the
     written paths."""
-    from mmengine.registry import init_default_scope
     os.makedirs(out_dir, exist_ok=True)
     first = next(iter(runs.values()))
     cam_cfg = _stage_cfg(first, 'cam')
@@ -395,8 +395,6 @@ def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
 
 def draw_predictions(runs: Dict[str, str], path: str, n: int) -> str:
     """Val images, ground truth and each pipeline's DeepLabV3 prediction."""
-    from mmengine.registry import init_default_scope
-    from mmseg.apis import inference_model, init_model
     init_default_scope('mmseg')
     first = next(iter(runs.values()))
     seg_cfg = _stage_cfg(first, 'seg')

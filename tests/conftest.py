@@ -73,3 +73,62 @@ def run_tool(args, cwd=REPO, timeout=600, env=None):
             f'{args} exited {proc.returncode}\n--- stdout\n'
             f'{proc.stdout[-6000:]}\n--- stderr\n{proc.stderr[-6000:]}')
     return proc
+
+
+def fast_options(root, max_epochs, batch=4):
+    return [
+        f'model.backbone.init_cfg.checkpoint={pretrain_checkpoint(root)}',
+        f'train_dataloader.dataset.dataset.data_root={root}',
+        f'val_dataloader.dataset.data_root={root}',
+        f'test_dataloader.dataset.data_root={root}',
+        f'cam_cfg.dataset.data_root={root}',
+        f'cam_cfg.eval_dataset.data_root={root}',
+        'cam_cfg.dataset.indices=6',
+        'cam_cfg.eval_dataset.indices=6',
+        f'train_dataloader.batch_size={batch}',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False',
+        'val_dataloader.dataset.indices=8',
+        f'train_cfg.max_epochs={max_epochs}',
+        'train_cfg.val_interval=1',
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=3',
+        'default_hooks.logger.interval=1',
+    ]
+
+
+#: the small pretraining set the smoke runs use
+SMALL_IMAGENET = ['--num-classes', '8', '--train-per-class', '4',
+                  '--val-per-class', '2', '--size', '64']
+#: every stage shortened to seconds (8 images, 1 epoch / 4 iterations)
+SMOKE = [
+    'pretrain.options.train_cfg.max_epochs=1',
+    'pretrain.options.train_cfg.val_interval=1',
+    'pretrain.options.default_hooks.checkpoint.interval=1',
+    'pretrain.options.model.head.num_classes=8',
+    'pretrain.options.model.data_preprocessor.num_classes=8',
+    'pretrain.options.train_dataloader.batch_size=16',
+    'cam.options.train_cfg.max_epochs=1',
+    'cam.options.train_cfg.val_interval=1',
+    'cam.options.default_hooks.checkpoint.interval=1',
+    'cam.options.train_dataloader.dataset.dataset.indices=16',
+    'cam.options.val_dataloader.dataset.indices=8',
+    'cam.options.cam_cfg.dataset.indices=8',
+    'cam.options.cam_cfg.eval_dataset.indices=8',
+    'irn.options.seed_cfg.dataset.indices=8',
+    'irn.options.pseudo_cfg.dataset.indices=8',
+    'irn.options.pseudo_cfg.eval_dataset.indices=8',
+    'irn.options.pseudo_cfg.steps=32',
+    'irn.options.train_dataloader.dataset.indices=8',
+    'irn.options.train_dataloader.batch_size=4',
+    'irn.options.train_cfg.max_epochs=1',
+    'seg.options.train_dataloader.dataset.indices=8',
+    'seg.options.train_dataloader.batch_size=4',
+    'seg.options.train_cfg.max_iters=4',
+    'seg.options.train_cfg.val_interval=4',
+    'seg.options.default_hooks.checkpoint.interval=4',
+    'seg.options.val_dataloader.dataset.indices=6',
+    'seg.options.test_dataloader.dataset.indices=6',
+]

@@ -2,7 +2,7 @@ import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from comnet_mm.irn.random_walk import search_paths
+from comnet_mm.structures import search_paths
 from comnet_mm.models import IRNBoundaryNet, affinity_labels, boundary_loss
 
 OFFSETS = [d for d, _ in search_paths(3)]

@@ -8,7 +8,8 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
-from comnet_mm.models import CAMClassifier, CAMHead, normalize_cams
+from comnet_mm.models import CAMClassifier, CAMHead
+from comnet_mm.structures import normalize_cams
 
 
 def sample(labels):

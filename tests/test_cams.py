@@ -1,6 +1,9 @@
 """CAM generation (multi-scale + flip), files, resume, DDP split, metric."""
+import glob
+import json
 import os
 import os.path as osp
+import re
 import sys
 
 import numpy as np
@@ -13,9 +16,10 @@ from mmseg.structures import SegDataSample
 from mmengine.structures import PixelData
 
 from comnet_mm.cams import generation
-from comnet_mm.cams import generate_cams, load_cams, multiscale_cams
+from comnet_mm.cams import generate_cams, multiscale_cams
+from comnet_mm.structures import load_cams
 from comnet_mm.evaluation import CAMIoUMetric, cams_to_labels
-from conftest import run_tool
+from conftest import fast_options, run_tool
 
 
 class Identity(nn.Module):
@@ -176,11 +180,8 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_make_cams_tool_on_two_ranks(toy_root, tmp_path):
-    import glob
-    import json
-    import re
-    from test_train import fast_options
     work = tmp_path / 'train'
     run_tool([sys.executable, 'tools/train.py', 'configs/cam/cam_toy.py',
               '--work-dir', str(work), '--cfg-options',

@@ -3,8 +3,9 @@ import math
 import re
 import sys
 
-from conftest import run_tool
-from test_train import fast_options
+import pytest
+
+from conftest import REPO, fast_options, run_tool
 
 
 def losses_of(log):
@@ -12,6 +13,7 @@ def losses_of(log):
         r'Epoch\(train\) +\[\d+\]\[\s*\d+/\d+\].*? loss: ([0-9.naif]+)', log)]
 
 
+@pytest.mark.slow
 def test_toy_comnet_trains(toy_root, tmp_path):
     out = run_tool([
         sys.executable, 'tools/train.py', 'configs/comnet/comnet_toy.py',
@@ -27,6 +29,7 @@ def test_toy_comnet_trains(toy_root, tmp_path):
     assert 'multi-label/mAP' in log
 
 
+@pytest.mark.slow
 def test_solvers_agree_on_trained_features(toy_root, tmp_path):
     """Lanczos and dense eigh give the same mask signs on the features of a
     (briefly) trained backbone, for real co-occurrent pairs of the toy set."""
@@ -36,7 +39,6 @@ def test_solvers_agree_on_trained_features(toy_root, tmp_path):
     from mmengine.runner import load_checkpoint
     from mmpretrain.registry import DATASETS, MODELS
     from comnet_mm.models.necks.inter_matching import co_occurrent_mask
-    from conftest import REPO
     run_tool([
         sys.executable, 'tools/train.py', 'configs/cam/cam_toy.py',
         '--work-dir', str(tmp_path), '--cfg-options',

@@ -12,13 +12,13 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import comnet_mm  # noqa: F401  (registers CRFEncoderDecoder)
-from comnet_mm.irn.crf import crf_probs
+from comnet_mm.structures.crf import crf_probs
 from comnet_mm.pipeline import rebase_paths
-from conftest import run_tool, write_image, write_mask
+from conftest import REPO, run_tool, write_image, write_mask
 
-VOC = 'configs/deeplabv3/deeplabv3_r50-d8_voc12aug-pseudo.py'
-COCO = 'configs/deeplabv3/deeplabv3_r50-d8_coco14-pseudo.py'
-TOY = 'configs/deeplabv3/deeplabv3_r18-d8_toy-pseudo.py'
+VOC = f'{REPO}/configs/deeplabv3/deeplabv3_r50-d8_voc12aug-pseudo.py'
+COCO = f'{REPO}/configs/deeplabv3/deeplabv3_r50-d8_coco14-pseudo.py'
+TOY = f'{REPO}/configs/deeplabv3/deeplabv3_r18-d8_toy-pseudo.py'
 
 
 def _fixture(root, ids, img_dir, mask_dirs, splits):
@@ -192,6 +192,7 @@ def test_enable_tta_in_test_tool():
         enable_tta(Config(dict(model=dict(type='EncoderDecoder'))), 'b.py')
 
 
+@pytest.mark.slow
 def test_toy_train_then_test_tool(toy_root, tmp_path):
     """A few DeepLabV3 iterations on (here: ground-truth stand-in) masks
     with tools/train.py, then tools/test.py with and without --crf and with

@@ -9,11 +9,12 @@ from comnet_mm.pipeline import REPO
 
 sys.path.insert(0, REPO + '/tools/analysis_tools')
 from geometry import geometry  # noqa: E402
+from conftest import REPO
 
 
 def test_voc_geometry_by_hand():
-    cam = Config.fromfile('configs/comnet/comnet_r50_voc.py')
-    irn = Config.fromfile('configs/irn/irn_r50_voc.py')
+    cam = Config.fromfile(f'{REPO}/configs/comnet/comnet_r50_voc.py')
+    irn = Config.fromfile(f'{REPO}/configs/irn/irn_r50_voc.py')
     g = geometry(cam, irn, [(375, 500, [0.2])])
     assert g['output stride at the matching layer'] == 16
     assert g['feature points per image (crop)'] == 32 * 32
@@ -36,13 +37,13 @@ def test_voc_geometry_by_hand():
 def test_toy_geometry_within_2x_where_the_configs_decide():
     """The toy configs keep VOC's ratios at the matching layer and in the
     walk (the image's object share is the data's, not the configs')."""
-    voc = geometry(Config.fromfile('configs/comnet/comnet_r50_voc.py'),
-                   Config.fromfile('configs/irn/irn_r50_voc.py'),
+    voc = geometry(Config.fromfile(f'{REPO}/configs/comnet/comnet_r50_voc.py'),
+                   Config.fromfile(f'{REPO}/configs/irn/irn_r50_voc.py'),
                    [(375, 500, [0.2])])
     # a toy image of the default mean size holding an object of the toy's
     # mean share (docs/toy_dataset.md)
-    toy = geometry(Config.fromfile('configs/comnet/comnet_toy.py'),
-                   Config.fromfile('configs/irn/irn_toy.py'),
+    toy = geometry(Config.fromfile(f'{REPO}/configs/comnet/comnet_toy.py'),
+                   Config.fromfile(f'{REPO}/configs/irn/irn_toy.py'),
                    [(256, 256, [0.085])])
     for key in ('feature points per image (crop)', 'k / points (%)',
                 'inter-matching points per group',

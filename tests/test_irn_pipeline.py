@@ -4,11 +4,12 @@ import json
 import os
 import sys
 
+import pytest
+
 import numpy as np
 from PIL import Image
 
-from conftest import pretrain_checkpoint, run_tool
-from test_train import fast_options
+from conftest import fast_options, pretrain_checkpoint, run_tool
 
 N = 10  # images of train_aug (and of train, its prefix) used here
 
@@ -36,6 +37,7 @@ def irn_options(toy_root, cam_work, n=N):
     ]
 
 
+@pytest.mark.slow
 def test_cam_to_pseudo_masks(toy_root, tmp_path):
     cam_work = tmp_path / 'cam'
     opts = fast_options(toy_root, 1)

@@ -19,6 +19,7 @@ from PIL import Image
 
 from comnet_mm.cams.inference import multiscale_cams
 from comnet_mm.models.inputs import model_inputs
+from conftest import REPO
 
 # The transforms of a train pipeline that do not draw random numbers and
 # do not change the pixels' geometry.
@@ -57,7 +58,7 @@ def image_file(tmp_path):
 @pytest.mark.parametrize('config', STAGES)
 def test_inference_input_equals_training_input(config, image_file):
     path, rgb = image_file
-    cfg = Config.fromfile(config)
+    cfg = Config.fromfile(f'{REPO}/{config}')
     model = _model(cfg)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         pipeline = Compose(_train_pipeline(cfg))
@@ -84,7 +85,7 @@ def test_cam_inference_uses_the_preprocessor(image_file):
     """multiscale_cams at one scale without flip equals the head's maps on
     the training-path input (ReLU'd, normalised)."""
     path, rgb = image_file
-    cfg = Config.fromfile('configs/cam/cam_toy.py')
+    cfg = Config.fromfile(f'{REPO}/configs/cam/cam_toy.py')
     model = _model(cfg)
     bgr = np.ascontiguousarray(rgb[..., ::-1])
     out = multiscale_cams(model, bgr, [0, 2], scales=(1.0, ), flip=False)

@@ -11,42 +11,7 @@ from mmengine.config import Config
 from PIL import Image
 
 from comnet_mm.pipeline import CHAIN, Pipeline, rebase_paths, results_table
-from conftest import run_tool
-
-#: the small pretraining set the smoke runs use
-SMALL_IMAGENET = ['--num-classes', '8', '--train-per-class', '4',
-                  '--val-per-class', '2', '--size', '64']
-#: every stage shortened to seconds (8 images, 1 epoch / 4 iterations)
-SMOKE = [
-    'pretrain.options.train_cfg.max_epochs=1',
-    'pretrain.options.train_cfg.val_interval=1',
-    'pretrain.options.default_hooks.checkpoint.interval=1',
-    'pretrain.options.model.head.num_classes=8',
-    'pretrain.options.model.data_preprocessor.num_classes=8',
-    'pretrain.options.train_dataloader.batch_size=16',
-    'cam.options.train_cfg.max_epochs=1',
-    'cam.options.train_cfg.val_interval=1',
-    'cam.options.default_hooks.checkpoint.interval=1',
-    'cam.options.train_dataloader.dataset.dataset.indices=16',
-    'cam.options.val_dataloader.dataset.indices=8',
-    'cam.options.cam_cfg.dataset.indices=8',
-    'cam.options.cam_cfg.eval_dataset.indices=8',
-    'irn.options.seed_cfg.dataset.indices=8',
-    'irn.options.pseudo_cfg.dataset.indices=8',
-    'irn.options.pseudo_cfg.eval_dataset.indices=8',
-    'irn.options.pseudo_cfg.steps=32',
-    'irn.options.train_dataloader.dataset.indices=8',
-    'irn.options.train_dataloader.batch_size=4',
-    'irn.options.train_cfg.max_epochs=1',
-    'seg.options.train_dataloader.dataset.indices=8',
-    'seg.options.train_dataloader.batch_size=4',
-    'seg.options.train_cfg.max_iters=4',
-    'seg.options.train_cfg.val_interval=4',
-    'seg.options.default_hooks.checkpoint.interval=4',
-    'seg.options.val_dataloader.dataset.indices=6',
-    'seg.options.test_dataloader.dataset.indices=6',
-]
-
+from conftest import REPO, SMALL_IMAGENET, SMOKE, run_tool
 
 def test_rebase_paths_hand_case():
     cfg = dict(
@@ -65,7 +30,7 @@ def test_rebase_paths_hand_case():
 def test_stage_configs_are_linked(tmp_path):
     """The IRN and DeepLab configs the pipeline writes point at its own CAM
     and IRN folders and data root; nothing is left at the defaults."""
-    cfg = Config.fromfile('configs/pipeline/comnet_toy.py')
+    cfg = Config.fromfile(f'{REPO}/configs/pipeline/comnet_toy.py')
     cfg.data_root = str(tmp_path / 'toy')
     pipe = Pipeline(cfg, str(tmp_path / 'run'))
     cam = tmp_path / 'run' / 'cam'
@@ -112,7 +77,7 @@ def test_pipeline_config_errors(tmp_path):
     cfg = Config(dict(data_root='x', cam=dict(config='c.py')))
     with pytest.raises(KeyError, match='irn'):
         Pipeline(cfg, str(tmp_path))
-    cfg = Config.fromfile('configs/pipeline/baseline_toy.py')
+    cfg = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
     with pytest.raises(ValueError, match='launcher'):
         Pipeline(cfg, str(tmp_path), launcher='slurm')
 
@@ -121,6 +86,7 @@ def _log(out):
     return out.stdout + out.stderr
 
 
+@pytest.mark.slow
 def test_make_demo_reduced_then_resume(tmp_path):
     data, work = tmp_path / 'toy_voc', tmp_path / 'demo'
     imagenet = tmp_path / 'toy_imagenet'
@@ -192,6 +158,7 @@ def test_make_demo_reduced_then_resume(tmp_path):
     assert '[seg] done' in log and '[seg_test] done' in log
 
 
+@pytest.mark.slow
 def test_pipeline_distributed_on_cpu(toy_root, tmp_path):
     from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
     """--launcher pytorch runs every stage under torchrun (2 CPU processes,
@@ -262,7 +229,7 @@ def test_seeds_table_hand_case():
 
 def test_seed_options_and_shared_stage(tmp_path):
     from comnet_mm.pipeline import seed_options
-    cfg = Config.fromfile('configs/pipeline/comnet_toy.py')
+    cfg = Config.fromfile(f'{REPO}/configs/pipeline/comnet_toy.py')
     seeded = seed_options(cfg, 7)
     for key in ('cam', 'irn', 'seg'):
         assert seeded[key]['options']['randomness']['seed'] == 7
@@ -288,7 +255,7 @@ def test_seed_options_and_shared_stage(tmp_path):
         init = stage_cfg.model.backbone.init_cfg
         assert init.checkpoint == str(folder / 'epoch_2.pth'), name
     # a pipeline config without the key has no pretraining stage
-    voc = Config.fromfile('configs/pipeline/comnet_r50_voc.py')
+    voc = Config.fromfile(f'{REPO}/configs/pipeline/comnet_r50_voc.py')
     assert 'pretrain' not in [
         s.name for s in Pipeline(voc, str(tmp_path / 'x')).chain]
 
@@ -297,7 +264,7 @@ def test_stale_stages_follow_the_newest_upstream(tmp_path, monkeypatch):
     """A complete stage reruns when a stage before it finished later (here:
     the shared pretraining, redone for another pipeline); up-to-date stages
     are skipped."""
-    cfg = Config.fromfile('configs/pipeline/baseline_toy.py')
+    cfg = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
     ran = []
 
     def fake_run_stage(self, stage, log=print):
@@ -328,7 +295,7 @@ def test_stale_stages_follow_the_newest_upstream(tmp_path, monkeypatch):
 def test_pretrain_metric_from_the_scalar_log(tmp_path):
     """The pretraining's top-1 is the last value mmengine logged, from the
     newest run's scalars.json."""
-    cfg = Config.fromfile('configs/pipeline/baseline_toy.py')
+    cfg = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
     pipe = Pipeline(cfg, str(tmp_path / 'baseline_toy'))
     stage = next(s for s in pipe.chain if s.name == 'pretrain')
     old = tmp_path / 'pretrain' / '20260101_000000' / 'vis_data'
@@ -344,6 +311,7 @@ def test_pretrain_metric_from_the_scalar_log(tmp_path):
     assert pipe.read_metrics(stage) == {'pretrain top-1': 40.0}
 
 
+@pytest.mark.slow
 def test_seeds_end_to_end(toy_root, tmp_path):
     """--seeds runs the pipeline once per seed in <work>/<name>/seed<k>
     (each stage config seeded), the pretraining once for all, and the table

@@ -13,6 +13,7 @@ from comnet_mm.toy import ToyVOCConfig
 from comnet_mm.toy.pretrain import (ToyImageNetConfig, class_looks,
                                     class_names, generate_pretrain)
 from comnet_mm.toy.generator import class_look
+from conftest import REPO
 
 SMALL = dict(num_classes=9, train_per_class=3, val_per_class=2, size=64)
 STAGES = ('configs/cam/cam_toy.py', 'configs/comnet/comnet_toy.py',
@@ -60,7 +61,7 @@ def test_stages_start_from_the_pretrained_backbone(config, tmp_path):
     """Each toy stage's backbone, after init_weights, holds exactly the
     pretraining checkpoint's backbone weights (no key left behind)."""
     pre_cfg = Config.fromfile(
-        'configs/pretrain/resnet18-narrow_toy-imagenet.py')
+        f'{REPO}/configs/pretrain/resnet18-narrow_toy-imagenet.py')
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         pre = MODELS.build(pre_cfg.model)
     torch.manual_seed(0)
@@ -68,7 +69,7 @@ def test_stages_start_from_the_pretrained_backbone(config, tmp_path):
         p.data.normal_()
     ckpt = str(tmp_path / 'pre.pth')
     torch.save(dict(state_dict=pre.state_dict()), ckpt)
-    cfg = Config.fromfile(config)
+    cfg = Config.fromfile(f'{REPO}/{config}')
     assert cfg.model.backbone.init_cfg.checkpoint == cfg.pretrain_checkpoint
     cfg.model.backbone.init_cfg.checkpoint = ckpt
     with DefaultScope.overwrite_default_scope(cfg.default_scope):

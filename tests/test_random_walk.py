@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from comnet_mm.irn.random_walk import (dense_random_walk, path_affinities,
-                                       random_walk, search_paths,
+from comnet_mm.irn.random_walk import (dense_random_walk, random_walk,
                                        transition_t, walk_to_labels)
+from comnet_mm.structures import path_affinities, search_paths
 
 
 def test_offsets_and_paths():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from comnet_mm.irn.crf import crf_labels, crf_probs
+from comnet_mm.structures.crf import crf_labels, crf_probs
 from comnet_mm.irn.seeds import seed_labels
 
 

@@ -7,31 +7,7 @@ import pytest
 import torch
 
 import comnet_mm  # noqa: F401  (allows mmengine checkpoints)
-from conftest import pretrain_checkpoint, run_tool
-
-
-def fast_options(root, max_epochs, batch=4):
-    return [
-        f'model.backbone.init_cfg.checkpoint={pretrain_checkpoint(root)}',
-        f'train_dataloader.dataset.dataset.data_root={root}',
-        f'val_dataloader.dataset.data_root={root}',
-        f'test_dataloader.dataset.data_root={root}',
-        f'cam_cfg.dataset.data_root={root}',
-        f'cam_cfg.eval_dataset.data_root={root}',
-        'cam_cfg.dataset.indices=6',
-        'cam_cfg.eval_dataset.indices=6',
-        f'train_dataloader.batch_size={batch}',
-        'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False',
-        'val_dataloader.num_workers=0',
-        'val_dataloader.persistent_workers=False',
-        'val_dataloader.dataset.indices=8',
-        f'train_cfg.max_epochs={max_epochs}',
-        'train_cfg.val_interval=1',
-        'default_hooks.checkpoint.interval=1',
-        'default_hooks.checkpoint.max_keep_ckpts=3',
-        'default_hooks.logger.interval=1',
-    ]
+from conftest import fast_options, run_tool
 
 
 def train(work_dir, root, max_epochs, *extra):
@@ -46,6 +22,7 @@ def load(path):
     return torch.load(path, map_location='cpu')  # weights-only by default
 
 
+@pytest.mark.slow
 def test_train_then_resume(toy_root, tmp_path):
     """A run stopped after epoch 1 and resumed ends where the full run ends."""
     full, resumed = tmp_path / 'full', tmp_path / 'resumed'
@@ -70,6 +47,7 @@ def test_train_then_resume(toy_root, tmp_path):
                            second['state_dict'][key])
 
 
+@pytest.mark.slow
 def test_test_tool(toy_root, tmp_path):
     work = tmp_path / 'work'
     train(work, toy_root, 1)
@@ -100,6 +78,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_dist_train_two_processes_on_cpu(toy_root, tmp_path):
     work = tmp_path / 'ddp'
     out = run_tool(

@@ -7,10 +7,11 @@ from mmengine.registry import MODELS, init_default_scope
 
 import comnet_mm  # noqa: F401  (registers the CAM model and necks)
 from comnet_mm.visualization import model_input, neck_types, partner_points
+from conftest import REPO
 
 
 def test_partner_points_brute_force():
-    cfg = Config.fromfile('configs/comnet/comnet_toy.py')
+    cfg = Config.fromfile(f'{REPO}/configs/comnet/comnet_toy.py')
     assert neck_types(cfg) == ['InterMatching', 'IntraMatching']
     init_default_scope(cfg.default_scope)
     torch.manual_seed(0)

@@ -23,7 +23,8 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from comnet_mm.engine.per_image import write_text_atomic
+from comnet_mm.utils.per_image import write_text_atomic
+from comnet_mm.visualization import draw_pipeline_figures
 from comnet_mm.pipeline import (Pipeline, find_config, results_table,
                                 seed_options, seeds_table)
 
@@ -93,7 +94,6 @@ def main():
     write_text_atomic(osp.join(args.work_dir, 'results.json'),
                       json.dumps(table, indent=1))
     if not args.no_vis:
-        from comnet_mm.visualization import draw_pipeline_figures
         figures = draw_pipeline_figures(dirs, osp.join(args.work_dir, 'vis'),
                                         args.vis_images)
         print('figures: ' + ', '.join(figures))

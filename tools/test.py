@@ -15,7 +15,7 @@ from mmengine.runner import Runner
 
 import comnet_mm  # noqa: F401  (registers our modules, allows checkpoints)
 from comnet_mm.engine import add_common_args, load_config
-from comnet_mm.engine.per_image import write_metrics
+from comnet_mm.utils.per_image import write_metrics
 
 
 def parse_args():

@@ -2,55 +2,19 @@
 resumable, split across ranks. Used by the ``after_train`` hook and by
 ``tools/make_cams.py`` alike."""
 import os.path as osp
-import zipfile
-from typing import Dict
 
 import mmcv
 import numpy as np
 import torch
 from mmengine.dist import get_dist_info
-from mmengine.hooks import Hook
 from mmengine.registry import METRICS as MMENGINE_METRICS
 
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
-from comnet_mm.engine.per_image import (atomic_write, build_split,
-                                        run_per_image, stage_model,
-                                        write_metrics)
-from comnet_mm.registry import HOOKS
+from comnet_mm.structures.cam_maps import cams_complete, load_cams
+from comnet_mm.utils.per_image import (build_split, run_per_image,
+                                       save_npz_atomic, stage_model,
+                                       write_metrics)
 from .inference import multiscale_cams
-
-CAM_KEYS = ('keys', 'cam', 'high_res')
-
-
-def save_npz_atomic(path: str, **arrays):
-    """Write an .npz under a temporary name in the same folder, then rename."""
-    atomic_write(path, lambda t: np.savez(t, **arrays), '.npz')
-
-
-def load_cams(path: str) -> Dict[str, np.ndarray]:
-    """The arrays of a CAM file; errors name the file."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'CAM file not found: {path}')
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            out = {k: f[k] for k in CAM_KEYS}
-    except (OSError, ValueError, KeyError, EOFError,
-            zipfile.BadZipFile) as e:
-        raise ValueError(f'CAM file {path} is not a complete CAM file: {e}') \
-            from None
-    k = len(out['keys'])
-    if out['cam'].shape[0] != k or out['high_res'].shape[0] != k:
-        raise ValueError(f'CAM file {path}: {k} keys but maps of shapes '
-                         f'{out["cam"].shape} and {out["high_res"].shape}')
-    return out
-
-
-def is_complete(path: str) -> bool:
-    try:
-        load_cams(path)
-        return True
-    except (FileNotFoundError, ValueError):
-        return False
 
 
 @torch.no_grad()
@@ -71,7 +35,7 @@ def generate_cams(model, dataset, out_dir: str, scales=(1.0, 0.5, 1.5, 2.0),
             path, **multiscale_cams(model, img, info['gt_label'], scales,
                                     flip))
 
-    return run_per_image(dataset, out_dir, '.npz', make, is_complete,
+    return run_per_image(dataset, out_dir, '.npz', make, cams_complete,
                          'CAM files')
 
 
@@ -116,26 +80,3 @@ def run_cam_stage(model, cam_cfg: dict, work_dir: str) -> dict:
         if cam_cfg.get('eval_dataset') else dataset
     return write_metrics(score_cams(eval_set, out_dir, cam_cfg['metric']),
                          out_dir)
-
-
-@HOOKS.register_module()
-class CAMGenerationHook(Hook):
-    """After training, write the CAMs of ``cfg.cam_cfg`` and log their mIoU.
-
-    Reads ``cam_cfg`` from the hook's argument or, if None, from the run's
-    config (see :func:`run_cam_stage`).
-    """
-    priority = 'LOW'
-
-    def __init__(self, cam_cfg: dict = None):
-        self.cam_cfg = cam_cfg
-
-    def after_train(self, runner):
-        cam_cfg = self.cam_cfg or runner.cfg.get('cam_cfg')
-        if cam_cfg is None:
-            raise ValueError('CAMGenerationHook needs cam_cfg (argument or '
-                             'config key)')
-        metrics = run_cam_stage(runner.model, cam_cfg, runner.work_dir)
-        if metrics:
-            runner.logger.info('CAM evaluation: ' + ', '.join(
-                f'{k}: {v}' for k, v in metrics.items()))

@@ -7,8 +7,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from comnet_mm.models.heads.cam_head import normalize_cams
 from comnet_mm.models.inputs import model_inputs
+from comnet_mm.structures.cam_maps import normalize_cams
 
 
 def strided_size(size, stride: int):

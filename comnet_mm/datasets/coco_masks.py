@@ -19,7 +19,7 @@ from typing import List, Tuple
 
 import numpy as np
 
-from comnet_mm.engine.per_image import (png_complete, save_png_atomic,
+from comnet_mm.utils.per_image import (png_complete, save_png_atomic,
                                         write_text_atomic)
 from .coco import COCO_CLASSES
 

@@ -1,10 +1,12 @@
-from .checkpoint import allow_mmengine_checkpoints, mmengine_checkpoint_globals
-from .dist import setup_cpu_distributed
+"""The training-run layer: hooks that run a stage inside mmengine's Runner,
+and what the tools share. Sits above cams/ and irn/, whose stages it runs."""
+from .hooks import (CAMGenerationHook, GroupEpochHook, PseudoLabelHook,
+                    SeedGenerationHook, StageHook)
 from .tool_utils import (add_common_args, build_and_load, load_config,
                          stage_tool_setup)
 
 __all__ = [
-    'allow_mmengine_checkpoints', 'mmengine_checkpoint_globals',
-    'setup_cpu_distributed', 'add_common_args', 'build_and_load',
+    'CAMGenerationHook', 'GroupEpochHook', 'PseudoLabelHook',
+    'SeedGenerationHook', 'StageHook', 'add_common_args', 'build_and_load',
     'load_config', 'stage_tool_setup'
 ]

@@ -3,9 +3,12 @@ import argparse
 import os
 import os.path as osp
 
+import torch
 from mmengine.config import Config, DictAction
+from mmengine.dist import init_dist, is_distributed
+from mmengine.registry import MODELS, init_default_scope
 
-from .dist import setup_cpu_distributed
+from comnet_mm.utils.dist import setup_cpu_distributed
 
 
 def add_common_args(parser: argparse.ArgumentParser):
@@ -58,7 +61,6 @@ def stage_tool_setup(description: str, cfg_key: str, model_attr: str):
     Returns:
         (cfg, model)
     """
-    from mmengine.dist import init_dist, is_distributed
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('config', help='the stage config')
     parser.add_argument('checkpoint', help='a checkpoint of that model')
@@ -85,8 +87,6 @@ def build_and_load(cfg: Config, checkpoint: str):
     A checkpoint of another model is an error naming the file and the keys
     that do not fit, rather than a half-loaded model.
     """
-    import torch
-    from mmengine.registry import MODELS, init_default_scope
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))

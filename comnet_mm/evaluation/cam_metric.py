@@ -8,8 +8,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmseg.evaluation.metrics import IoUMetric
 
-from comnet_mm.irn.random_walk import labels_from_scores
 from comnet_mm.registry import METRICS
+from comnet_mm.structures.cam_maps import labels_from_scores
 
 DEFAULT_SWEEP = tuple(round(0.05 * i, 2) for i in range(1, 13))  # 0.05..0.60
 
@@ -17,7 +17,7 @@ DEFAULT_SWEEP = tuple(round(0.05 * i, 2) for i in range(1, 13))  # 0.05..0.60
 def cams_to_labels(cams: torch.Tensor, keys: torch.Tensor,
                    bg_thr: float) -> torch.Tensor:
     """(K, H, W) normalised CAMs of classes ``keys`` (0..C-1) -> (H, W)
-    labels (:func:`comnet_mm.irn.random_walk.labels_from_scores`)."""
+    labels (:func:`comnet_mm.structures.cam_maps.labels_from_scores`)."""
     return labels_from_scores(cams.float().cpu(), keys, bg_thr)
 
 

@@ -1,12 +1,14 @@
 """IRN refinement steps (CAMs -> seeds -> boundary net -> pseudo masks).
 
-``random_walk`` imports torch only; the other steps need the OpenMMLab stack
-and are imported on first use of :mod:`comnet_mm.irn.pseudo_labels` (which
-``import comnet_mm`` does, to register the hooks)."""
-from .random_walk import (dense_random_walk, path_affinities, random_walk,
-                          search_paths, transition_t, walk_to_labels)
+``random_walk`` imports torch and :mod:`comnet_mm.structures` only."""
+from .pseudo_labels import (generate_pseudo_labels, run_pseudo_label_stage,
+                            score_label_maps)
+from .random_walk import (dense_random_walk, random_walk, transition_t,
+                          walk_to_labels)
+from .seeds import generate_seeds, seed_labels
 
 __all__ = [
-    'dense_random_walk', 'path_affinities', 'random_walk', 'search_paths',
-    'transition_t', 'walk_to_labels'
+    'generate_pseudo_labels', 'run_pseudo_label_stage', 'score_label_maps',
+    'dense_random_walk', 'random_walk', 'transition_t', 'walk_to_labels',
+    'generate_seeds', 'seed_labels'
 ]

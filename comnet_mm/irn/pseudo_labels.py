@@ -1,24 +1,20 @@
 """Pseudo masks: boundary map (image + flip) -> random walk -> labels (IRN
-``step/make_sem_seg_labels.py``), and their scores; plus the two hooks of
-the IRN stage (seeds before training, pseudo masks after)."""
+``step/make_sem_seg_labels.py``), and their scores."""
 import os.path as osp
 
 import mmcv
 import numpy as np
 import torch
 from mmengine.dist import get_dist_info
-from mmengine.hooks import Hook
 from mmseg.evaluation.metrics import IoUMetric
 
-from comnet_mm.cams.generation import load_cams
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
-from comnet_mm.engine.per_image import (build_split, png_complete,
-                                        run_per_image, save_png_atomic,
-                                        stage_model, write_metrics)
 from comnet_mm.models.inputs import model_inputs
-from comnet_mm.registry import HOOKS
+from comnet_mm.structures.cam_maps import load_cams
+from comnet_mm.utils.per_image import (build_split, png_complete,
+                                       run_per_image, save_png_atomic,
+                                       stage_model, write_metrics)
 from .random_walk import random_walk, walk_to_labels
-from .seeds import generate_seeds
 
 
 @torch.no_grad()
@@ -93,47 +89,3 @@ def run_pseudo_label_stage(model, pseudo_cfg: dict, work_dir: str) -> dict:
     eval_set = build_split(pseudo_cfg['eval_dataset'])
     names = ['background'] + list(eval_set.metainfo['classes'])
     return write_metrics(score_label_maps(eval_set, out_dir, names), out_dir)
-
-
-@HOOKS.register_module()
-class SeedGenerationHook(Hook):
-    """Before the IRN stage trains, write the seeds its dataset reads.
-
-    ``seed_cfg`` (argument or config key): ``dataset`` (the split to train
-    on), ``cam_dir``, ``out_dir`` (the folder the training dataset's
-    ``seg_map_path`` points at), ``fg_thr``, ``bg_thr``, ``crf`` (arguments
-    of :func:`comnet_mm.irn.crf.crf_labels`). Complete seed files are kept.
-    """
-    priority = 'VERY_HIGH'
-
-    def __init__(self, seed_cfg: dict = None):
-        self.seed_cfg = seed_cfg
-
-    def before_train(self, runner):
-        cfg = self.seed_cfg or runner.cfg.get('seed_cfg')
-        if cfg is None:
-            raise ValueError('SeedGenerationHook needs seed_cfg')
-        generate_seeds(build_split(cfg['dataset']), cfg['cam_dir'],
-                       cfg['out_dir'], cfg.get('fg_thr', 0.30),
-                       cfg.get('bg_thr', 0.05), cfg.get('crf'))
-
-
-@HOOKS.register_module()
-class PseudoLabelHook(Hook):
-    """After the IRN stage trains, write the pseudo masks of
-    ``pseudo_cfg`` and log their mIoU (also to
-    ``<work_dir>/<out_dir>_metrics.json``, see
-    :func:`run_pseudo_label_stage`)."""
-    priority = 'LOW'
-
-    def __init__(self, pseudo_cfg: dict = None):
-        self.pseudo_cfg = pseudo_cfg
-
-    def after_train(self, runner):
-        cfg = self.pseudo_cfg or runner.cfg.get('pseudo_cfg')
-        if cfg is None:
-            raise ValueError('PseudoLabelHook needs pseudo_cfg')
-        metrics = run_pseudo_label_stage(runner.model, cfg, runner.work_dir)
-        if metrics:
-            runner.logger.info('pseudo mask evaluation: ' + ', '.join(
-                f'{k}: {v}' for k, v in metrics.items()))

@@ -1,9 +1,14 @@
 """IRN's seeds for the boundary network (``step/cam_to_ir_label.py``)."""
+import os.path as osp
+
+import mmcv
 import numpy as np
 import torch
 
-from .crf import crf_labels
-from .random_walk import labels_from_scores
+from comnet_mm.structures.cam_maps import labels_from_scores, load_cams
+from comnet_mm.utils.per_image import (png_complete, run_per_image,
+                                       save_png_atomic)
+from comnet_mm.structures.crf import crf_labels
 
 
 def seed_labels(img: np.ndarray, high_res: np.ndarray, keys: np.ndarray,
@@ -45,13 +50,6 @@ def generate_seeds(dataset, cam_dir: str, out_dir: str, fg_thr: float = 0.30,
                    bg_thr: float = 0.05, crf: dict = None) -> int:
     """Write ``<out_dir>/<img_id>.png`` seeds from ``<cam_dir>/<img_id>.npz``
     for this rank's share of ``dataset`` (atomic, resumable)."""
-    import mmcv
-
-    from comnet_mm.cams.generation import load_cams
-    from comnet_mm.engine.per_image import (png_complete, run_per_image,
-                                            save_png_atomic)
-    import os.path as osp
-
     def make(info, path):
         cams = load_cams(osp.join(cam_dir, info['img_id'] + '.npz'))
         img = mmcv.imread(info['img_path'], channel_order='rgb')

@@ -6,7 +6,7 @@ fused by a 1x1 conv into one boundary logit map. Training pairs come from the
 seeds: pixels within ``radius`` (10) at stride 4 are a positive pair when
 both seeds carry the same label (background or foreground), negative when
 they differ, ignored when either is 255. The affinity of a pair is 1 - max
-boundary on its path (:func:`comnet_mm.irn.random_walk.path_affinities`), and
+boundary on its path (:func:`comnet_mm.structures.affinity_paths.path_affinities`), and
 the loss is IRN's: (bg-pos/2 + fg-pos/2 + neg) / 2 of the mean
 -log(aff) / -log(1 - aff) terms. IRN's displacement branch (instances) is
 not needed for semantic segmentation and is left out.
@@ -20,8 +20,8 @@ from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
-from comnet_mm.irn.random_walk import path_affinities, search_paths
 from comnet_mm.registry import MODELS
+from comnet_mm.structures.affinity_paths import path_affinities, search_paths
 
 
 def affinity_labels(seeds: torch.Tensor, radius: int = 10,

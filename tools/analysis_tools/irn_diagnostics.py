@@ -19,12 +19,13 @@ import numpy as np
 import torch
 
 import comnet_mm  # noqa: F401  (registers our modules, allows checkpoints)
-from comnet_mm.cams.generation import load_cams
+from comnet_mm.structures import load_cams
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.engine import stage_tool_setup
-from comnet_mm.engine.per_image import build_split
+from comnet_mm.utils.per_image import build_split
 from comnet_mm.irn import diagnostics as diag
-from comnet_mm.irn.random_walk import labels_from_scores, random_walk
+from comnet_mm.irn.random_walk import random_walk
+from comnet_mm.structures import labels_from_scores
 from comnet_mm.models.inputs import model_inputs
 
 THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)

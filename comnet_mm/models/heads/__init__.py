@@ -1,3 +1,3 @@
-from .cam_head import CAMHead, normalize_cams
+from .cam_head import CAMHead
 
-__all__ = ['CAMHead', 'normalize_cams']
+__all__ = ['CAMHead']

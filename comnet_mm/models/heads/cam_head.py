@@ -8,20 +8,7 @@ from mmpretrain.models.heads import MultiLabelClsHead
 from mmpretrain.structures import DataSample, label_to_onehot
 
 from comnet_mm.registry import MODELS
-
-
-def normalize_cams(cams: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    """ReLU, then divide each class map by its own maximum (+ ``eps``).
-
-    Args:
-        cams: (..., K, h, w) raw class maps.
-
-    Returns:
-        Tensor of the same shape with values in [0, 1).
-    """
-    cams = F.relu(cams)
-    peak = cams.flatten(-2).max(-1).values[..., None, None]
-    return cams / (peak + eps)
+from comnet_mm.structures.cam_maps import normalize_cams
 
 
 @MODELS.register_module()

@@ -1,5 +1,5 @@
 """mmseg's EncoderDecoder with optional dense-CRF post-processing at test
-time (the pseudo-mask stage's CRF, :func:`comnet_mm.irn.crf.crf_probs`).
+time (the pseudo-mask stage's CRF, :func:`comnet_mm.structures.crf.crf_probs`).
 
 mmseg has no test-time CRF; this subclass only refines what
 ``EncoderDecoder.postprocess_result`` already produced, so training, slide /
@@ -12,7 +12,7 @@ import torch
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import EncoderDecoder
 
-from comnet_mm.irn.crf import crf_probs
+from comnet_mm.structures.crf import crf_probs
 from comnet_mm.registry import MODELS
 
 

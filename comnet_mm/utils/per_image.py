@@ -62,6 +62,11 @@ def write_text_atomic(path: str, text: str):
     atomic_write(path, write, osp.splitext(path)[1])
 
 
+def save_npz_atomic(path: str, **arrays):
+    """Numpy arrays into an .npz, atomically."""
+    atomic_write(path, lambda t: np.savez(t, **arrays), '.npz')
+
+
 def save_png_atomic(path: str, label: np.ndarray):
     """A uint8 label map as a grey PNG, atomically."""
     atomic_write(path, lambda t: Image.fromarray(label.astype(np.uint8)).save(
