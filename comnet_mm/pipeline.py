@@ -22,6 +22,12 @@ than a stage before it (whose ``stage.json`` is newer: it ran again, or the
 shared pretraining was redone for another pipeline) runs again too, after
 its folder is moved aside to ``<stage>.stale-<time>`` (nothing is deleted).
 
+The classes are the data's: the pipeline config's ``classes`` key, else
+``<data_root>/classes.txt`` (one foreground class a line, as the toy
+generator writes), else the stage configs' own. Where they differ from a
+stage config's top-level ``classes``, :func:`apply_classes` rewrites that
+config (class lists, ``num_classes`` with and without background).
+
 This is written by hand because mmengine runs one config per Runner and has
 no notion of a chain of them.
 """
@@ -37,16 +43,30 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
-from comnet_mm.engine.per_image import atomic_write, write_text_atomic
+from comnet_mm.utils.per_image import atomic_write, write_text_atomic
 
-#: The repository (its tools/ are what the stages run, as a user would).
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def resource_root() -> str:
+    """The folder whose ``tools/`` the stages run and whose ``configs/`` the
+    pipeline configs name: the copy a built package carries
+    (``comnet_mm/.mim``, see setup.py) or, in a checkout and an editable
+    install, the repository."""
+    package = osp.dirname(osp.abspath(__file__))
+    for root in (osp.join(package, '.mim'), osp.dirname(package)):
+        if osp.isfile(osp.join(root, 'tools', 'train.py')):
+            return root
+    return osp.dirname(package)  # Pipeline.command names what is missing
+
+
+#: Where tools/ and configs/ are (the repository in a checkout).
+REPO = resource_root()
 TOOLS = osp.join(REPO, 'tools')
 
 
 def find_config(path: str) -> str:
-    """``path`` as given, else relative to the repository (pipeline
-    configs name stage configs as ``configs/...``)."""
+    """``path`` as given, else relative to :data:`REPO` (pipeline configs
+    name stage configs as ``configs/...``)."""
     if osp.isfile(path):
         return path
     if not osp.isabs(path) and osp.isfile(osp.join(REPO, path)):
@@ -135,6 +155,64 @@ def rebase_paths(obj, mapping: Dict[str, str]):
         if isinstance(value, dict):
             return type(value)((k, move(v)) for k, v in value.items())
         if isinstance(value, (list, tuple)):
+            return type(value)(move(v) for v in value)
+        return value
+
+    return move(obj)
+
+
+def read_classes(path: str) -> Tuple[str, ...]:
+    """The foreground classes listed in ``path``, one a line."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'classes file not found: {path}')
+    with open(path, encoding='utf-8') as f:
+        names = tuple(line.strip() for line in f if line.strip())
+    if not names:
+        raise ValueError(f'classes file {path} lists no class')
+    if len(set(names)) != len(names):
+        raise ValueError(f'classes file {path} names a class twice')
+    if 'background' in names:
+        raise ValueError(f'classes file {path} lists background: list the '
+                         'foreground classes only (label 0 is background, '
+                         'class i of the file is label i)')
+    return names
+
+
+def pipeline_classes(cfg: Config) -> Optional[Tuple[str, ...]]:
+    """The pipeline's classes: its ``classes`` key, else the data root's
+    ``classes.txt``, else None (the stage configs keep theirs)."""
+    if cfg.get('classes'):
+        return tuple(cfg.classes)
+    path = osp.join(cfg.get('data_root') or '', 'classes.txt')
+    return read_classes(path) if osp.isfile(path) else None
+
+
+def apply_classes(obj, old: Sequence[str], new: Sequence[str]):
+    """A copy of a stage config (nested dicts, lists, tuples) for the
+    classes ``new`` instead of ``old`` (foreground, background not listed).
+
+    Every list or tuple equal to ``old`` becomes ``new``, one equal to
+    ``('background', *old)`` becomes ``('background', *new)``, and every
+    ``num_classes`` equal to ``len(old)`` (tags: the CAM head, its metrics)
+    or ``len(old) + 1`` (label maps with background: DeepLabV3's heads)
+    becomes ``len(new)`` or ``len(new) + 1``. Like :func:`rebase_paths`,
+    this works on the parsed config because mmengine resolves
+    ``num_classes = len(classes) + 1`` when it reads the file.
+    """
+    old, new = tuple(old), tuple(new)
+    lists = [(old, new), (('background', ) + old, ('background', ) + new)]
+    counts = {len(old): len(new), len(old) + 1: len(new) + 1}
+
+    def move(value, key=None):
+        if key == 'num_classes' and isinstance(value, int) and \
+                not isinstance(value, bool):
+            return counts.get(value, value)
+        if isinstance(value, dict):
+            return type(value)((k, move(v, k)) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            for before, after in lists:
+                if tuple(value) == before:
+                    return type(value)(after)
             return type(value)(move(v) for v in value)
         return value
 
@@ -235,7 +313,16 @@ class Pipeline:
                 new['data_root'] = self.cfg.pretrain_data_root
         mapping = {cfg[var]: new[var] for var in LINKED_VARIABLES
                    if var in cfg and var in new}
-        moved = Config(rebase_paths(cfg.to_dict(), mapping), filename=source)
+        moved = rebase_paths(cfg.to_dict(), mapping)
+        classes = None if stage.shared else pipeline_classes(self.cfg)
+        if classes is not None and tuple(cfg.get('classes') or ()) != classes:
+            if not cfg.get('classes'):
+                raise KeyError(
+                    f'{source} has no top-level `classes`, so the data\'s '
+                    f'{len(classes)} classes ({", ".join(classes)}) cannot be '
+                    'applied to it; define `classes` there')
+            moved = apply_classes(moved, cfg.classes, classes)
+        moved = Config(moved, filename=source)
         moved.merge_from_dict(dict(entry.get('options') or {}))
         folder = self.stage_dir(stage)
         os.makedirs(folder, exist_ok=True)
@@ -249,7 +336,13 @@ class Pipeline:
             cmd += ['-m', 'torch.distributed.run',
                     f'--nproc_per_node={self.gpus}',
                     f'--master_port={self.port}']
-        cmd += [osp.join(TOOLS, stage.tool + '.py'), config]
+        tool = osp.join(TOOLS, stage.tool + '.py')
+        if not osp.isfile(tool):
+            raise FileNotFoundError(
+                f'{tool} not found: a built comnet_mm carries tools/ in '
+                'comnet_mm/.mim (reinstall with pip install .), a checkout '
+                'in its repository')
+        cmd += [tool, config]
         if stage.checkpoint_of:
             cmd.append(last_checkpoint(self.tested_dir(stage)))
         cmd += ['--work-dir', self.stage_dir(stage),

@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/models/cam_r50.py', '../_base_/datasets/toy_voc_cam.py',
     '../_base_/schedules/cam_5ep.py', '../_base_/default_runtime.py'
 ]
-num_classes = 6
+num_classes = len(_base_.classes)
 # the pretraining run's checkpoint (tools/run_pipeline.py links its own)
 pretrain_checkpoint = 'work_dirs/resnet18-narrow_toy-imagenet/epoch_16.pth'
 model = dict(

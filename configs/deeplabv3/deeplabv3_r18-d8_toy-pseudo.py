@@ -8,13 +8,16 @@
 # docs/benchmark.md); validated on the toy val masks. BN, not SyncBN: CPU DDP
 # (gloo) has no SyncBN. crf_params: the test-time CRF (tools/test.py --crf)
 # scaled to ~256 px images.
-_base_ = ['./deeplabv3_r50-d8_voc12aug-pseudo.py']
+_base_ = [
+    './deeplabv3_r50-d8_voc12aug-pseudo.py',
+    '../_base_/datasets/toy_voc_classes.py'
+]
 irn_work_dir = 'work_dirs/demo/baseline_toy/irn'
 pseudo_dir = irn_work_dir + '/pseudo_masks'
 pretrain_checkpoint = 'work_dirs/resnet18-narrow_toy-imagenet/epoch_16.pth'
 data_root = 'data/toy_voc'
-toy_classes = ('alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta')
-num_classes = 7
+classes = _base_.classes
+num_classes = len(classes) + 1  # with background
 crop_size = (256, 256)
 norm_cfg = dict(type='BN', requires_grad=True)
 iters = 800
@@ -52,7 +55,7 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
-metainfo = dict(classes=('background', ) + toy_classes)
+metainfo = dict(classes=('background', ) + classes)
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,

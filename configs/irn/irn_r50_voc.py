@@ -16,11 +16,6 @@ cam_work_dir = 'work_dirs/cam_r50_voc'
 cam_dir = cam_work_dir + '/cams'
 seed_dir = cam_work_dir + '/seeds'
 data_root = 'data/VOCdevkit/VOC2012'
-num_classes = 20
-voc_classes = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car',
-               'cat', 'chair', 'cow', 'diningtable', 'dog', 'horse',
-               'motorbike', 'person', 'pottedplant', 'sheep', 'sofa',
-               'train', 'tvmonitor')
 crop_size = 512
 mean = [123.675, 116.28, 103.53]
 std = [58.395, 57.12, 57.375]
@@ -75,13 +70,13 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type='BaseSegDataset',
+        # mmseg's VOC dataset: its METAINFO holds the 21 classes
+        type='PascalVOCDataset',
         data_root='',  # paths below are complete: seeds live in a work dir
         ann_file=data_root + '/ImageSets/Segmentation/train_aug.txt',
         data_prefix=dict(img_path=data_root + '/JPEGImages',
                          seg_map_path=seed_dir),
         img_suffix='.jpg', seg_map_suffix='.png',
-        metainfo=dict(classes=('background', ) + voc_classes),
         pipeline=train_pipeline))
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -5,13 +5,13 @@
 # 10 and 5 over objects ~48 stride-4 cells wide, the toy's are ~18), the
 # walk's steps and background chosen on `train`, the CRF's pairwise terms
 # scaled to ~256 px images (IRN's are for ~500 px).
-_base_ = ['./irn_r50_voc.py']
+_base_ = ['./irn_r50_voc.py', '../_base_/datasets/toy_voc_classes.py']
 cam_work_dir = 'work_dirs/demo/baseline_toy/cam'
 cam_dir = cam_work_dir + '/cams'
 seed_dir = cam_work_dir + '/seeds'
 pretrain_checkpoint = 'work_dirs/resnet18-narrow_toy-imagenet/epoch_16.pth'
 data_root = 'data/toy_voc'
-toy_classes = ('alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta')
+classes = _base_.classes
 crop_size = 256
 crf_params = dict(gauss_sxy=1.5, bilat_sxy=25)
 
@@ -27,7 +27,7 @@ train_aug = dict(
     ann_file='ImageSets/Segmentation/train_aug.txt',
     data_prefix=dict(img_path='JPEGImages',
                      seg_map_path='SegmentationClassAug'),
-    metainfo=dict(classes=toy_classes))
+    metainfo=dict(classes=classes))
 seed_cfg = dict(dataset=train_aug, cam_dir=cam_dir, out_dir=seed_dir,
                 crf=crf_params)
 pseudo_cfg = dict(
@@ -38,7 +38,7 @@ pseudo_cfg = dict(
         ann_file='ImageSets/Segmentation/train.txt',
         data_prefix=dict(img_path='JPEGImages',
                          seg_map_path='SegmentationClass'),
-        metainfo=dict(classes=toy_classes)),
+        metainfo=dict(classes=classes)),
     cam_dir=cam_dir, radius=3,
     # chosen on `train` with tools/analysis_tools/irn_diagnostics.py
     # (docs/benchmark.md): the walk's reach, 3 x sqrt(32) = 17 cells, is
@@ -52,7 +52,8 @@ train_dataloader = dict(
         ann_file=data_root + '/ImageSets/Segmentation/train_aug.txt',
         data_prefix=dict(img_path=data_root + '/JPEGImages',
                          seg_map_path=seed_dir),
-        metainfo=dict(classes=('background', ) + toy_classes),
+        type='BaseSegDataset',
+        metainfo=dict(classes=('background', ) + classes),
         pipeline=[
             dict(type='LoadImageFromFile'),
             dict(type='LoadAnnotations'),

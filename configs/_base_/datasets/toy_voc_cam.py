@@ -2,10 +2,9 @@
 # parameters: 6 classes, 480 train_aug / 120 val images of 192..320 px), in
 # VOC's geometry (docs/benchmark.md): crop 256 of images whose long side is
 # rescaled to 0.625..1.25 x the crop, as VOC's 320..640 for crop 512.
-_base_ = ['./voc12aug_cam.py']
+_base_ = ['./voc12aug_cam.py', './toy_voc_classes.py']
 data_root = 'data/toy_voc'
 crop_size = 256
-toy_classes = ('alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta')
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -31,20 +30,20 @@ train_dataloader = dict(
     dataset=dict(
         dataset=dict(
             data_root=data_root,
-            metainfo=dict(classes=toy_classes),
+            metainfo=dict(classes=_base_.classes),
             pipeline=train_pipeline)))
 val_dataloader = dict(
     num_workers=2,
     dataset=dict(
         data_root=data_root,
-        metainfo=dict(classes=toy_classes),
+        metainfo=dict(classes=_base_.classes),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 cam_cfg = dict(
     dataset=dict(
         data_root=data_root,
-        metainfo=dict(classes=toy_classes)),
+        metainfo=dict(classes=_base_.classes)),
     eval_dataset=dict(
         data_root=data_root,
-        metainfo=dict(classes=toy_classes)),
-    metric=dict(num_classes=len(toy_classes), class_names=toy_classes))
+        metainfo=dict(classes=_base_.classes)),
+    metric=dict(num_classes=len(_base_.classes), class_names=_base_.classes))
