@@ -14,7 +14,7 @@ DEMO_OPTS ?=
 PRETRAIN_DATA_OPTS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install test test-fast demo clean
+.PHONY: install lint test test-fast demo clean
 
 install: $(STAMP)
 
@@ -29,6 +29,15 @@ $(STAMP): requirements/ci.txt setup.cfg setup.py
 	$(PIP) install -q -r requirements/ci.txt
 	$(PIP) install -q --no-build-isolation --no-deps -e .
 	$(PY) -c "import comnet_mm, mmcv.ops, mmseg.models, mmpretrain, pydensecrf"
+	touch $@
+
+# OpenMMLab's style checks (.pre-commit-config.yaml, settings in setup.cfg)
+LINT_STAMP := $(VENV)/.comnet-lint
+lint: install $(LINT_STAMP)
+	PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/pre-commit run --all-files
+
+$(LINT_STAMP): requirements/lint.txt
+	$(PIP) install -q -r requirements/lint.txt
 	touch $@
 
 test: install

@@ -4,7 +4,6 @@
 configs after a non-editable ``pip install .`` (see ``comnet_mm.pipeline``)."""
 import os.path as osp
 import shutil
-
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
@@ -23,9 +22,10 @@ class BuildPyWithMim(build_py):
             dst = osp.join(self.build_lib, 'comnet_mm', '.mim', folder)
             if osp.isdir(dst):
                 shutil.rmtree(dst)
-            shutil.copytree(osp.join(HERE, folder), dst,
-                            ignore=shutil.ignore_patterns('__pycache__',
-                                                          '*.pyc'))
+            shutil.copytree(
+                osp.join(HERE, folder),
+                dst,
+                ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
 
 
 setup(cmdclass={'build_py': BuildPyWithMim})

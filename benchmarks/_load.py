@@ -31,8 +31,11 @@ def load(relpath: str):
 
 
 def device_info(device: str) -> dict:
-    info = dict(device=device, torch=torch.__version__,
-                threads=torch.get_num_threads(), machine=platform.machine())
+    info = dict(
+        device=device,
+        torch=torch.__version__,
+        threads=torch.get_num_threads(),
+        machine=platform.machine())
     if device.startswith('cuda'):
         info['gpu'] = torch.cuda.get_device_name(device)
     else:

@@ -76,10 +76,15 @@ def main():
             ((masks['lanczos'] > 0) == (masks['dense'] > 0)).float().mean())
         rows.append(row)
         print(row, flush=True)
-    save(f'inter_matching_{args.device.split(":")[0]}',
-         dict(what='inter-matching mask per group', size=args.size,
-              channels=args.channels, features=args.features or 'planted',
-              env=device_info(args.device), rows=rows))
+    save(
+        f'inter_matching_{args.device.split(":")[0]}',
+        dict(
+            what='inter-matching mask per group',
+            size=args.size,
+            channels=args.channels,
+            features=args.features or 'planted',
+            env=device_info(args.device),
+            rows=rows))
 
 
 if __name__ == '__main__':

@@ -73,15 +73,22 @@ def main():
                   args.repeats)
     rows = []
     for name, (t, saved, peak) in (('per_point_mlp', ours), ('naive', ref)):
-        rows.append(dict(version=name, fwd_bwd_s=round(t, 4),
-                         saved_for_backward_MiB=round(saved, 1),
-                         cuda_peak_MiB=None if peak is None else round(peak, 1)))
-    save(f'intra_matching_{args.device.split(":")[0]}',
-         dict(what='intra-matching forward + backward',
-              shape=[args.batch, c, args.size, args.size], k=args.k,
-              speedup=round(ref[0] / ours[0], 2),
-              memory_ratio=round(ref[1] / ours[1], 2),
-              env=device_info(args.device), rows=rows))
+        rows.append(
+            dict(
+                version=name,
+                fwd_bwd_s=round(t, 4),
+                saved_for_backward_MiB=round(saved, 1),
+                cuda_peak_MiB=None if peak is None else round(peak, 1)))
+    save(
+        f'intra_matching_{args.device.split(":")[0]}',
+        dict(
+            what='intra-matching forward + backward',
+            shape=[args.batch, c, args.size, args.size],
+            k=args.k,
+            speedup=round(ref[0] / ours[0], 2),
+            memory_ratio=round(ref[1] / ours[1], 2),
+            env=device_info(args.device),
+            rows=rows))
 
 
 if __name__ == '__main__':

@@ -63,8 +63,8 @@ def child(args):
                 rss0) / 1024
     labels = rw.walk_to_labels(out, torch.arange(args.classes),
                                (args.height, args.width))
-    torch.save(dict(out=out.cpu(), labels=labels.cpu()),
-               f'/tmp/rw_{args.child}.pt')
+    torch.save(
+        dict(out=out.cpu(), labels=labels.cpu()), f'/tmp/rw_{args.child}.pt')
     print(json.dumps(dict(seconds=round(elapsed, 3), peak_MiB=round(peak, 1))))
 
 
@@ -79,24 +79,30 @@ def main():
     args = parser.parse_args()
     if args.child:
         return child(args)
-    result = dict(what='random walk, one image, K class maps, beta 10, '
-                  '256 steps (dense: 8 squarings)',
-                  image=[args.height, args.width],
-                  stride4=[math.ceil(args.height / 4), math.ceil(args.width / 4)],
-                  classes=args.classes, env=device_info(args.device))
+    result = dict(
+        what='random walk, one image, K class maps, beta 10, '
+        '256 steps (dense: 8 squarings)',
+        image=[args.height, args.width],
+        stride4=[math.ceil(args.height / 4),
+                 math.ceil(args.width / 4)],
+        classes=args.classes,
+        env=device_info(args.device))
     methods = ['sparse'] + ([] if args.skip_dense else ['dense'])
     for m in methods:
         out = subprocess.run(
             [sys.executable, __file__, '--child', m] + sys.argv[1:],
-            capture_output=True, text=True, check=True).stdout
+            capture_output=True,
+            text=True,
+            check=True).stdout
         result[m] = json.loads(out.strip().splitlines()[-1])
         print(m, result[m], flush=True)
     if 'dense' in result:
         a, b = torch.load('/tmp/rw_sparse.pt'), torch.load('/tmp/rw_dense.pt')
-        result['speedup'] = round(result['dense']['seconds'] /
-                                  result['sparse']['seconds'], 1)
-        result['memory_ratio'] = round(result['dense']['peak_MiB'] /
-                                       max(result['sparse']['peak_MiB'], 0.1), 1)
+        result['speedup'] = round(
+            result['dense']['seconds'] / result['sparse']['seconds'], 1)
+        result['memory_ratio'] = round(
+            result['dense']['peak_MiB'] /
+            max(result['sparse']['peak_MiB'], 0.1), 1)
         result['same_labels'] = float(
             (a['labels'] == b['labels']).float().mean())
         result['max_rel_diff'] = float(

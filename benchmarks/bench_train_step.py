@@ -40,11 +40,13 @@ def batch(groups, n, crop, num_classes, device):
     for i in range(groups):
         shared = [i % num_classes]
         for pos in range(n):
-            inputs.append(torch.randint(0, 255, (3, crop, crop), generator=g,
-                                        dtype=torch.uint8))
-            s = DataSample().set_gt_label(shared + [(i + pos + 1) % num_classes])
-            s.set_metainfo(dict(group_size=n, group_pos=pos,
-                                shared_labels=shared))
+            inputs.append(
+                torch.randint(
+                    0, 255, (3, crop, crop), generator=g, dtype=torch.uint8))
+            s = DataSample().set_gt_label(shared +
+                                          [(i + pos + 1) % num_classes])
+            s.set_metainfo(
+                dict(group_size=n, group_pos=pos, shared_labels=shared))
             samples.append(s)
     return dict(inputs=inputs, data_samples=samples)
 
@@ -79,10 +81,15 @@ def main():
             time_steps(model, optim, data, args.repeats, args.device), 3)
         print(name, result[name + '_s'], flush=True)
     result['ratio'] = round(result['comnet_s'] / result['baseline_s'], 3)
-    save(f'train_step_{args.device.split(":")[0]}',
-         dict(what='R50 OS16 train step (fwd + bwd + SGD), same batch',
-              crop=args.crop, images=2 * args.groups, goal_ratio=1.10,
-              env=device_info(args.device), **result))
+    save(
+        f'train_step_{args.device.split(":")[0]}',
+        dict(
+            what='R50 OS16 train step (fwd + bwd + SGD), same batch',
+            crop=args.crop,
+            images=2 * args.groups,
+            goal_ratio=1.10,
+            env=device_info(args.device),
+            **result))
 
 
 if __name__ == '__main__':

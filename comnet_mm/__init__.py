@@ -9,9 +9,14 @@ The layers import one way: ``registry``, ``utils``, ``structures`` ->
 ``engine`` (hooks, tool helpers) -> ``visualization``, ``pipeline`` ->
 ``tools/`` (``tests/test_layers.py`` checks it).
 """
-from . import (cams, datasets, engine, evaluation, irn,  # noqa: F401
-               models, structures, utils)
+from . import (cams, datasets, engine, evaluation, irn, models, structures,
+               utils)
 from .utils import allow_mmengine_checkpoints
+
+__all__ = [
+    'cams', 'datasets', 'engine', 'evaluation', 'irn', 'models', 'structures',
+    'utils'
+]
 
 __version__ = '0.1.0'
 

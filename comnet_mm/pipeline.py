@@ -46,7 +46,6 @@ from mmengine.config import Config
 from comnet_mm.utils.per_image import atomic_write, write_text_atomic
 
 
-
 def resource_root() -> str:
     """The folder whose ``tools/`` the stages run and whose ``configs/`` the
     pipeline configs name: the copy a built package carries
@@ -109,23 +108,35 @@ class Stage:
 #: boundary net trains) -> DeepLabV3 on the pseudo masks -> test on the real
 #: masks, without and with the dense CRF.
 CHAIN = (
-    Stage('pretrain', 'train', 'pretrain', ('last_checkpoint', ),
-          {'pretrain top-1': ('*/vis_data/scalars.json', 'accuracy/top1')},
-          shared=True),
-    Stage('cam', 'train', 'cam', ('last_checkpoint', 'cams_metrics.json'),
-          {'CAM mIoU': ('cams_metrics.json', 'cam/mIoU'),
-           'CAM best mIoU': ('cams_metrics.json', 'cam/best_mIoU'),
-           'CAM best thr': ('cams_metrics.json', 'cam/best_thr')}),
-    Stage('irn', 'train', 'irn', ('last_checkpoint',
-                                  'pseudo_masks_metrics.json'),
+    Stage(
+        'pretrain',
+        'train',
+        'pretrain', ('last_checkpoint', ),
+        {'pretrain top-1': ('*/vis_data/scalars.json', 'accuracy/top1')},
+        shared=True),
+    Stage(
+        'cam', 'train', 'cam', ('last_checkpoint', 'cams_metrics.json'), {
+            'CAM mIoU': ('cams_metrics.json', 'cam/mIoU'),
+            'CAM best mIoU': ('cams_metrics.json', 'cam/best_mIoU'),
+            'CAM best thr': ('cams_metrics.json', 'cam/best_thr')
+        }),
+    Stage('irn', 'train', 'irn',
+          ('last_checkpoint', 'pseudo_masks_metrics.json'),
           {'RW mIoU': ('pseudo_masks_metrics.json', 'mIoU')}),
     Stage('seg', 'train', 'seg', ('last_checkpoint', )),
-    Stage('seg_test', 'test', 'seg', ('test_metrics.json', ),
-          {'DeepLabV3 mIoU': ('test_metrics.json', 'mIoU')},
-          checkpoint_of='seg'),
-    Stage('seg_test_crf', 'test', 'seg', ('test_metrics.json', ),
-          {'DeepLabV3+CRF mIoU': ('test_metrics.json', 'mIoU')},
-          args=('--crf', ), checkpoint_of='seg'),
+    Stage(
+        'seg_test',
+        'test',
+        'seg', ('test_metrics.json', ),
+        {'DeepLabV3 mIoU': ('test_metrics.json', 'mIoU')},
+        checkpoint_of='seg'),
+    Stage(
+        'seg_test_crf',
+        'test',
+        'seg', ('test_metrics.json', ),
+        {'DeepLabV3+CRF mIoU': ('test_metrics.json', 'mIoU')},
+        args=('--crf', ),
+        checkpoint_of='seg'),
 )
 
 #: Top-level stage-config variables naming a path the pipeline decides
@@ -246,8 +257,13 @@ class Pipeline:
             ``<stage>/stage_output.log``.
     """
 
-    def __init__(self, cfg: Config, work_dir: str, launcher: str = 'none',
-                 gpus: int = 1, port: int = 29500, verbose: bool = False,
+    def __init__(self,
+                 cfg: Config,
+                 work_dir: str,
+                 launcher: str = 'none',
+                 gpus: int = 1,
+                 port: int = 29500,
+                 verbose: bool = False,
                  chain: Sequence[Stage] = CHAIN,
                  shared_dir: Optional[str] = None):
         chain = [s for s in chain if not s.shared or s.config in cfg]
@@ -265,8 +281,7 @@ class Pipeline:
         self.port = port
         self.verbose = verbose
         self.chain = tuple(chain)
-        self.shared_dir = osp.abspath(shared_dir or osp.dirname(
-            self.work_dir))
+        self.shared_dir = osp.abspath(shared_dir or osp.dirname(self.work_dir))
 
     def stage_dir(self, stage: Stage) -> str:
         return osp.join(self.shared_dir if stage.shared else self.work_dir,
@@ -287,8 +302,10 @@ class Pipeline:
         """Values of :data:`LINKED_VARIABLES` for this pipeline (those that
         exist yet)."""
         new = {'data_root': self.cfg.data_root}
-        dirs = {s.config: self.stage_dir(s) for s in self.chain
-                if s.tool == 'train'}
+        dirs = {
+            s.config: self.stage_dir(s)
+            for s in self.chain if s.tool == 'train'
+        }
         if 'pretrain' in dirs and osp.isfile(
                 osp.join(dirs['pretrain'], 'last_checkpoint')):
             new['pretrain_checkpoint'] = last_checkpoint(dirs['pretrain'])
@@ -311,8 +328,10 @@ class Pipeline:
             new.pop('data_root')  # pipeline's
             if self.cfg.get('pretrain_data_root'):
                 new['data_root'] = self.cfg.pretrain_data_root
-        mapping = {cfg[var]: new[var] for var in LINKED_VARIABLES
-                   if var in cfg and var in new}
+        mapping = {
+            cfg[var]: new[var]
+            for var in LINKED_VARIABLES if var in cfg and var in new
+        }
         moved = rebase_paths(cfg.to_dict(), mapping)
         classes = None if stage.shared else pipeline_classes(self.cfg)
         if classes is not None and tuple(cfg.get('classes') or ()) != classes:
@@ -333,9 +352,10 @@ class Pipeline:
     def command(self, stage: Stage, config: str) -> List[str]:
         cmd = [sys.executable]
         if self.launcher == 'pytorch':
-            cmd += ['-m', 'torch.distributed.run',
-                    f'--nproc_per_node={self.gpus}',
-                    f'--master_port={self.port}']
+            cmd += [
+                '-m', 'torch.distributed.run', f'--nproc_per_node={self.gpus}',
+                f'--master_port={self.port}'
+            ]
         tool = osp.join(TOOLS, stage.tool + '.py')
         if not osp.isfile(tool):
             raise FileNotFoundError(
@@ -345,8 +365,10 @@ class Pipeline:
         cmd += [tool, config]
         if stage.checkpoint_of:
             cmd.append(last_checkpoint(self.tested_dir(stage)))
-        cmd += ['--work-dir', self.stage_dir(stage),
-                '--launcher', self.launcher, *stage.args]
+        cmd += [
+            '--work-dir',
+            self.stage_dir(stage), '--launcher', self.launcher, *stage.args
+        ]
         if stage.tool == 'train' and osp.isfile(
                 osp.join(self.stage_dir(stage), 'last_checkpoint')):
             cmd.append('--resume')
@@ -376,8 +398,9 @@ class Pipeline:
         return out
 
     def run_stage(self, stage: Stage, log=print) -> dict:
-        config = (osp.join(self.tested_dir(stage), 'config.py')
-                  if stage.checkpoint_of else self.stage_config(stage))
+        config = (
+            osp.join(self.tested_dir(stage), 'config.py')
+            if stage.checkpoint_of else self.stage_config(stage))
         cmd = self.command(stage, config)
         folder = self.stage_dir(stage)
         os.makedirs(folder, exist_ok=True)
@@ -397,15 +420,19 @@ class Pipeline:
                     tail = ''.join(f.readlines()[-30:])
             raise RuntimeError(f'stage {stage.name} failed (exit {rc}) after '
                                f'{wall:.0f} s: {" ".join(cmd)}\n{tail}')
-        lost = [f for f in stage.outputs
-                if not osp.exists(osp.join(folder, f))]
+        lost = [
+            f for f in stage.outputs if not osp.exists(osp.join(folder, f))
+        ]
         if lost:
             raise RuntimeError(f'stage {stage.name} finished but did not '
                                f'write {lost} in {folder}')
-        record = dict(stage=stage.name, command=cmd, wall_s=round(wall, 1),
-                      metrics=self.read_metrics(stage))
-        write_text_atomic(osp.join(folder, 'stage.json'),
-                          json.dumps(record, indent=1))
+        record = dict(
+            stage=stage.name,
+            command=cmd,
+            wall_s=round(wall, 1),
+            metrics=self.read_metrics(stage))
+        write_text_atomic(
+            osp.join(folder, 'stage.json'), json.dumps(record, indent=1))
         return record
 
     def run(self, log=print) -> List[dict]:
@@ -425,8 +452,9 @@ class Pipeline:
                     f'({record["wall_s"]:.0f} s when it ran)')
             else:
                 if self.is_complete(stage):
-                    stale = (self.stage_dir(stage) + '.stale-' +
-                             time.strftime('%Y%m%d_%H%M%S'))
+                    stale = (
+                        self.stage_dir(stage) + '.stale-' +
+                        time.strftime('%Y%m%d_%H%M%S'))
                     os.replace(self.stage_dir(stage), stale)
                     log(f'[{stage.name}] an earlier stage ran again: its '
                         f'previous run is moved to {stale}')
@@ -449,23 +477,25 @@ def results_table(results: Dict[str, List[dict]]) -> Tuple[str, dict]:
             if r['stage'] not in stages:
                 stages.append(r['stage'])
             columns += [c for c in r['metrics'] if c not in columns]
-    head = (['pipeline'] + columns + [f'{s} (s)' for s in stages] +
-            ['total (s)'])
-    lines = ['| ' + ' | '.join(head) + ' |',
-             '|' + ' --- |' * len(head)]
+    head = (['pipeline'] + columns + [f'{s} (s)'
+                                      for s in stages] + ['total (s)'])
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
     table = {}
     for name in names:
-        metrics = {k: v for r in results[name]
-                   for k, v in r['metrics'].items()}
+        metrics = {
+            k: v
+            for r in results[name] for k, v in r['metrics'].items()
+        }
         times = {r['stage']: r['wall_s'] for r in results[name]}
         row = [name] + [_fmt(metrics.get(c)) for c in columns]
         row += [_fmt(times.get(s), 0) for s in stages]
         row.append(_fmt(sum(times.values()), 0))
         lines.append('| ' + ' | '.join(row) + ' |')
-        table[name] = dict(metrics=metrics, wall_s=times,
-                           total_s=round(sum(times.values()), 1),
-                           skipped=[r['stage'] for r in results[name]
-                                    if r.get('skipped')])
+        table[name] = dict(
+            metrics=metrics,
+            wall_s=times,
+            total_s=round(sum(times.values()), 1),
+            skipped=[r['stage'] for r in results[name] if r.get('skipped')])
     return '\n'.join(lines) + '\n', table
 
 
@@ -485,8 +515,7 @@ def seed_options(cfg: Config, seed: int) -> Config:
     return out
 
 
-def seeds_table(results: Dict[str, Dict[int, List[dict]]]
-                ) -> Tuple[str, dict]:
+def seeds_table(results: Dict[str, Dict[int, List[dict]]]) -> Tuple[str, dict]:
     """Markdown table and JSON-able dict of pipelines run over seeds: one
     row per pipeline, each metric as mean +- sample std (ddof 1) over the
     seeds, then the mean wall time per stage; the JSON keeps every seed's
@@ -511,14 +540,16 @@ def seeds_table(results: Dict[str, Dict[int, List[dict]]]
                 times[r['stage']].append(r['wall_s'])
         row = [name, ' '.join(str(k) for k in runs)]
         row += [_mean_std(values[c]) for c in columns]
-        row += [_fmt(sum(t) / len(t), 0) if t else '-'
-                for t in times.values()]
+        row += [_fmt(sum(t) / len(t), 0) if t else '-' for t in times.values()]
         lines.append('| ' + ' | '.join(row) + ' |')
         table[name] = dict(
             seeds=list(runs),
-            metrics={c: dict(mean=_mean(v), std=_std(v), values=v)
-                     for c, v in values.items() if v},
-            wall_s={s: t for s, t in times.items() if t})
+            metrics={
+                c: dict(mean=_mean(v), std=_std(v), values=v)
+                for c, v in values.items() if v
+            },
+            wall_s={s: t
+                    for s, t in times.items() if t})
     return '\n'.join(lines) + '\n', table
 
 

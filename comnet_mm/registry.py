@@ -2,7 +2,8 @@
 
 comnet_mm has no registry of its own: a config that says
 ``custom_imports = dict(imports=['comnet_mm'])`` must find our modules by their
-plain type names, whatever its ``default_scope`` is. mmengine looks a type up in
+plain type names, whatever its ``default_scope`` is. mmengine looks a type up
+in
 the registry of the current scope and its parents, never in a sibling, so a
 component that belongs to both worlds is registered in both mmseg's and
 mmpretrain's registry. The objects below only forward ``register_module`` to
@@ -32,6 +33,7 @@ class _Registries:
         self.registries = registries
 
     def register_module(self, name=None, force=False):
+
         def _register(cls):
             for registry in self.registries:
                 registry.register_module(name=name, force=force, module=cls)
@@ -47,5 +49,6 @@ DATASETS = _Registries(SEG_DATASETS, PRETRAIN_DATASETS)
 TRANSFORMS = _Registries(SEG_TRANSFORMS, PRETRAIN_TRANSFORMS)
 METRICS = _Registries(SEG_METRICS, PRETRAIN_METRICS)
 HOOKS = _Registries(SEG_HOOKS, PRETRAIN_HOOKS)
-#: Collate functions: mmengine's root registry, which every scope falls back to.
+#: Collate functions: mmengine's root registry, which every scope falls back
+#: to.
 FUNCTIONS = MMENGINE_FUNCTIONS

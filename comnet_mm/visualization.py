@@ -67,9 +67,12 @@ def titled(img: np.ndarray, title: str) -> np.ndarray:
     """An RGB panel with a title in its top-left corner."""
     vis = _visualizer('title')
     vis.set_image(fit(img))
-    vis.draw_texts(title, np.array([2, 2]), font_sizes=7, colors='white',
-                   bboxes=dict(facecolor='black', alpha=0.6, pad=1,
-                               edgecolor='none'))
+    vis.draw_texts(
+        title,
+        np.array([2, 2]),
+        font_sizes=7,
+        colors='white',
+        bboxes=dict(facecolor='black', alpha=0.6, pad=1, edgecolor='none'))
     return vis.get_image()
 
 
@@ -95,22 +98,23 @@ def palette_for(n: int) -> List[List[int]]:
     if n <= len(voc):
         return [list(c) for c in voc[:n]]
     rng = np.random.RandomState(0)
-    return [list(c) for c in voc] + rng.randint(
-        0, 255, (n - len(voc), 3)).tolist()
+    return [list(c) for c in voc] + rng.randint(0, 255,
+                                                (n - len(voc), 3)).tolist()
 
 
 def label_panel(img: np.ndarray, label: np.ndarray, classes, title: str):
     """A label map (0 bg, c + 1 class c, 255 ignore) over its image."""
     names = ['background'] + list(classes)
     name = 'comnet_labels'
-    vis = (SegLocalVisualizer.get_instance(name)
-           if SegLocalVisualizer.check_instance_created(name) else
-           SegLocalVisualizer.get_instance(name, alpha=0.6))
+    vis = (
+        SegLocalVisualizer.get_instance(name)
+        if SegLocalVisualizer.check_instance_created(name) else
+        SegLocalVisualizer.get_instance(name, alpha=0.6))
     vis.dataset_meta = dict(classes=names, palette=palette_for(len(names)))
-    sample = SegDataSample(pred_sem_seg=PixelData(
-        data=torch.from_numpy(label.astype(np.int64))[None]))
-    vis.add_datasample('labels', img, sample, draw_gt=False,
-                       with_labels=False)
+    sample = SegDataSample(
+        pred_sem_seg=PixelData(
+            data=torch.from_numpy(label.astype(np.int64))[None]))
+    vis.add_datasample('labels', img, sample, draw_gt=False, with_labels=False)
     return titled(vis.get_image(), title)
 
 
@@ -118,10 +122,11 @@ def cam_panel(img: np.ndarray, cams: dict, title: str) -> np.ndarray:
     """Max over the image's classes of the high-resolution CAM as a heat
     map over the image."""
     high = torch.from_numpy(cams['high_res']).float()
-    heat = (high.max(0, keepdim=True)[0] if len(high) else torch.zeros(
-        1, *img.shape[:2]))
-    drawn = Visualizer.draw_featmap(heat, img, channel_reduction='select_max',
-                                    alpha=0.5)
+    heat = (
+        high.max(0, keepdim=True)[0] if len(high) else torch.zeros(
+            1, *img.shape[:2]))
+    drawn = Visualizer.draw_featmap(
+        heat, img, channel_reduction='select_max', alpha=0.5)
     return titled(drawn, title)
 
 
@@ -215,11 +220,18 @@ def intra_panel(img_rgb, point, partners, grid_hw, title):
     vis.set_image(img)
     centres = np.array([[(px + 0.5) * sx, (py + 0.5) * sy]
                         for py, px in partners])
-    vis.draw_circles(centres, np.full(len(centres), 4.0), edge_colors='lime',
-                     face_colors='lime', alpha=0.9)
-    vis.draw_circles(np.array([[(point[1] + 0.5) * sx,
-                                (point[0] + 0.5) * sy]]), np.array([5.0]),
-                     edge_colors='red', face_colors='red', alpha=1.0)
+    vis.draw_circles(
+        centres,
+        np.full(len(centres), 4.0),
+        edge_colors='lime',
+        face_colors='lime',
+        alpha=0.9)
+    vis.draw_circles(
+        np.array([[(point[1] + 0.5) * sx, (point[0] + 0.5) * sy]]),
+        np.array([5.0]),
+        edge_colors='red',
+        face_colors='red',
+        alpha=1.0)
     return titled(vis.get_image(), title)
 
 
@@ -250,8 +262,8 @@ def inter_masks(model, imgs: Sequence[np.ndarray], size: int) -> np.ndarray:
     mask = co_occurrent_mask(feats, neck.solver, orientation=neck.orientation)
     if mask is None:
         return np.zeros((len(imgs), size, size), bool)
-    up = F.interpolate(mask[:, None].float(), size=(size, size),
-                       mode='nearest')[:, 0]
+    up = F.interpolate(
+        mask[:, None].float(), size=(size, size), mode='nearest')[:, 0]
     return (up > 0).numpy()
 
 
@@ -272,10 +284,10 @@ def boundary_panel(model, img_rgb: np.ndarray, gt: np.ndarray,
     b = boundary.numpy()
     on, off = b[edges].mean() if edges.any() else 0, b[~edges].mean()
     h, w = img_rgb.shape[:2]
-    up = F.interpolate(boundary[None, None], scale_factor=4,
-                       mode='bilinear')[0, :, :h, :w]
-    drawn = Visualizer.draw_featmap(up, img_rgb,
-                                    channel_reduction='select_max', alpha=0.6)
+    up = F.interpolate(
+        boundary[None, None], scale_factor=4, mode='bilinear')[0, :, :h, :w]
+    drawn = Visualizer.draw_featmap(
+        up, img_rgb, channel_reduction='select_max', alpha=0.6)
     return titled(drawn, f'{title}: {on:.2f} / {off:.2f}')
 
 
@@ -286,16 +298,18 @@ def boundary_rows(runs: Dict[str, str], infos, classes) -> List[list]:
     for info in infos:
         img = read_rgb(info['img_path'])
         gt = read_label_map(info['seg_map_path'])
-        row = [titled(img, info['img_id']),
-               label_panel(img, gt, classes, 'ground truth')]
-        row += [boundary_panel(m, img, gt, name)
-                for name, m in models.items()]
+        row = [
+            titled(img, info['img_id']),
+            label_panel(img, gt, classes, 'ground truth')
+        ]
+        row += [boundary_panel(m, img, gt, name) for name, m in models.items()]
         rows.append(row)
     return rows
 
 
 @torch.no_grad()
-def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
+def draw_pipeline_figures(runs: Dict[str, str],
+                          out_dir: str,
                           n: int = 4) -> List[str]:
     """Draw the figures of the module docstring for pipelines
     ``{name: run_dir}`` (the same data) into ``out_dir``; returns the
@@ -304,8 +318,8 @@ def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
     first = next(iter(runs.values()))
     cam_cfg = _stage_cfg(first, 'cam')
     init_default_scope(cam_cfg.get('default_scope', 'mmpretrain'))
-    train = build_split(cam_cfg.cam_cfg.get('eval_dataset')
-                        or cam_cfg.cam_cfg.dataset)
+    train = build_split(
+        cam_cfg.cam_cfg.get('eval_dataset') or cam_cfg.cam_cfg.dataset)
     classes = train.metainfo['classes']
     infos = pick_images(train, n)
     written = []
@@ -321,17 +335,19 @@ def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
         img = read_rgb(info['img_path'])
         gt = read_label_map(info['seg_map_path'])
         tags = ', '.join(classes[c] for c in info['gt_label'])
-        cam_row = [titled(img, info['img_id']),
-                   label_panel(img, gt, classes, 'GT: ' + tags)]
+        cam_row = [
+            titled(img, info['img_id']),
+            label_panel(img, gt, classes, 'GT: ' + tags)
+        ]
         pseudo_row = [label_panel(img, gt, classes, 'ground truth')]
         for name, run in runs.items():
-            cams = load_cams(osp.join(run, 'cam', 'cams',
-                                      info['img_id'] + '.npz'))
+            cams = load_cams(
+                osp.join(run, 'cam', 'cams', info['img_id'] + '.npz'))
             cam_row.append(cam_panel(img, cams, f'CAM {name}'))
             mask = read_label_map(
                 osp.join(run, 'irn', 'pseudo_masks', info['img_id'] + '.png'))
-            pseudo_row.append(label_panel(img, mask, classes,
-                                          f'pseudo {name}'))
+            pseudo_row.append(
+                label_panel(img, mask, classes, f'pseudo {name}'))
         cam_rows.append(cam_row)
         pseudo_rows.append(pseudo_row)
     out('cam_overlays.png', cam_rows)
@@ -356,9 +372,9 @@ def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
                 gt = read_label_map(info['seg_map_path'])
                 point, partners, hw, same = partner_points(
                     model, img, gt, size)
-                row.append(intra_panel(
-                    img, point, partners, hw,
-                    f'{name}: {same}/{len(partners)} on class'))
+                row.append(
+                    intra_panel(img, point, partners, hw,
+                                f'{name}: {same}/{len(partners)} on class'))
             intra_rows.append(row)
         if 'InterMatching' in types:
             for a, b, shared in pairs:
@@ -367,20 +383,23 @@ def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
                 row = []
                 for info, img, m in zip((a, b), imgs, masks):
                     img = mmcv.imresize(img, (size, size))
-                    gt = mmcv.imresize(read_label_map(info['seg_map_path']),
-                                       (size, size), interpolation='nearest')
-                    row.append(label_panel(
-                        img, gt, classes,
-                        'GT, shared: ' + ', '.join(classes[c]
-                                                   for c in shared)))
+                    gt = mmcv.imresize(
+                        read_label_map(info['seg_map_path']), (size, size),
+                        interpolation='nearest')
+                    row.append(
+                        label_panel(
+                            img, gt, classes,
+                            'GT, shared: ' + ', '.join(classes[c]
+                                                       for c in shared)))
                     vis = _visualizer('inter')
                     vis.set_image(img)
                     if m.any():
                         vis.draw_binary_masks(m, colors='red', alphas=0.5)
                     obj = np.isin(gt, [c + 1 for c in shared])
                     iou = (obj & m).sum() / max((obj | m).sum(), 1)
-                    row.append(titled(vis.get_image(),
-                                      f'{name}: M* > 0, IoU {iou:.2f}'))
+                    row.append(
+                        titled(vis.get_image(),
+                               f'{name}: M* > 0, IoU {iou:.2f}'))
                 inter_rows.append(row)
     if intra_rows:
         out('intra_partners.png', intra_rows)
@@ -388,8 +407,8 @@ def draw_pipeline_figures(runs: Dict[str, str], out_dir: str,
         out('inter_masks.png', inter_rows)
 
     # final predictions on val
-    written.append(draw_predictions(runs, osp.join(out_dir,
-                                                   'predictions.png'), n))
+    written.append(
+        draw_predictions(runs, osp.join(out_dir, 'predictions.png'), n))
     return written
 
 
@@ -404,14 +423,16 @@ def draw_predictions(runs: Dict[str, str], path: str, n: int) -> str:
     models = {}
     for name, run in runs.items():
         cfg = _stage_cfg(run, 'seg')
-        models[name] = init_model(cfg, last_checkpoint(osp.join(run, 'seg')),
-                                  device='cpu')
+        models[name] = init_model(
+            cfg, last_checkpoint(osp.join(run, 'seg')), device='cpu')
     rows = []
     for info in infos:
         img = read_rgb(info['img_path'])
         gt = read_label_map(info['seg_map_path'])
-        row = [titled(img, osp.basename(info['img_path'])),
-               label_panel(img, gt, classes, 'ground truth')]
+        row = [
+            titled(img, osp.basename(info['img_path'])),
+            label_panel(img, gt, classes, 'ground truth')
+        ]
         for name, model in models.items():
             pred = inference_model(model, info['img_path'])
             label = pred.pred_sem_seg.data[0].cpu().numpy()

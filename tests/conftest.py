@@ -12,8 +12,14 @@ sys.path.insert(0, REPO)
 
 # Small enough to generate in about a second, large enough for every class;
 # images at the earlier 96..160 px keep the tests fast.
-SMALL_TOY = dict(num_train_aug=48, num_train=16, num_val=16, seed=3,
-                 min_size=96, max_size=160, size_step=16)
+SMALL_TOY = dict(
+    num_train_aug=48,
+    num_train=16,
+    num_val=16,
+    seed=3,
+    min_size=96,
+    max_size=160,
+    size_step=16)
 
 
 @pytest.fixture(scope='session')
@@ -39,6 +45,7 @@ def write_pretrain_checkpoint(path: str):
     import torch
     from mmengine.config import Config
     from mmengine.registry import MODELS, DefaultScope
+
     import comnet_mm  # noqa: F401
     cfg = Config.fromfile(
         osp.join(REPO, 'configs/pretrain/resnet18-narrow_toy-imagenet.py'))
@@ -66,7 +73,11 @@ def run_tool(args, cwd=REPO, timeout=600, env=None):
     full_env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
     full_env.update(env or {})
     proc = subprocess.run(
-        args, cwd=cwd, env=full_env, capture_output=True, text=True,
+        args,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
         timeout=timeout)
     if proc.returncode != 0:
         raise AssertionError(
@@ -100,8 +111,10 @@ def fast_options(root, max_epochs, batch=4):
 
 
 #: the small pretraining set the smoke runs use
-SMALL_IMAGENET = ['--num-classes', '8', '--train-per-class', '4',
-                  '--val-per-class', '2', '--size', '64']
+SMALL_IMAGENET = [
+    '--num-classes', '8', '--train-per-class', '4', '--val-per-class', '2',
+    '--size', '64'
+]
 #: every stage shortened to seconds (8 images, 1 epoch / 4 iterations)
 SMOKE = [
     'pretrain.options.train_cfg.max_epochs=1',

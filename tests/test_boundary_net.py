@@ -2,16 +2,14 @@ import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from comnet_mm.structures import search_paths
 from comnet_mm.models import IRNBoundaryNet, affinity_labels, boundary_loss
+from comnet_mm.structures import search_paths
 
 OFFSETS = [d for d, _ in search_paths(3)]
 
 
 def test_affinity_labels_hand_case():
-    seeds = torch.tensor([[[0, 0, 2, 2],
-                           [0, 255, 2, 2],
-                           [1, 1, 1, 1]]])
+    seeds = torch.tensor([[[0, 0, 2, 2], [0, 255, 2, 2], [1, 1, 1, 1]]])
     bg, fg, neg = affinity_labels(seeds, radius=3)
     right = OFFSETS.index((0, 1))
     down = OFFSETS.index((1, 0))
@@ -22,7 +20,8 @@ def test_affinity_labels_hand_case():
     # (0,2)-(0,3): both class 2 -> fg-positive
     assert fg[0, right, 0, 2] == 1
     # anything touching 255 is ignored, and so are pairs leaving the image
-    assert bg[0, :, 1, 1].sum() == fg[0, :, 1, 1].sum() == neg[0, :, 1, 1].sum() == 0
+    assert bg[0, :, 1, 1].sum() == fg[0, :, 1, 1].sum() == neg[0, :, 1,
+                                                               1].sum() == 0
     assert bg[0, down, 0, 1] + fg[0, down, 0, 1] + neg[0, down, 0, 1] == 0
     # bottom row: only the rightward offsets (0, 1) and (0, 2): 3 + 2 pairs
     assert (bg + fg + neg)[0, :, 2].sum() == 5
@@ -43,10 +42,15 @@ def test_loss_prefers_boundaries_on_seed_edges():
 
 def test_boundary_net_shapes_frozen_backbone_and_loss():
     model = IRNBoundaryNet(
-        backbone=dict(type='ResNet', depth=18, stem_channels=8,
-                      base_channels=8, strides=(1, 2, 2, 1),
-                      out_indices=(3, )),
-        in_channels=(8, 8, 16, 32, 64), radius=4)
+        backbone=dict(
+            type='ResNet',
+            depth=18,
+            stem_channels=8,
+            base_channels=8,
+            strides=(1, 2, 2, 1),
+            out_indices=(3, )),
+        in_channels=(8, 8, 16, 32, 64),
+        radius=4)
     model.train()
     x = torch.randn(2, 3, 37, 50)
     logits = model(x)

@@ -18,7 +18,8 @@ def sample(labels):
 
 def test_loss_hand_computed():
     head = CAMHead(num_classes=2, in_channels=1)
-    head.classifier.weight.data[:] = torch.tensor([[0.0], [1.0]]).view(2, 1, 1, 1)
+    head.classifier.weight.data[:] = torch.tensor([[0.0],
+                                                   [1.0]]).view(2, 1, 1, 1)
     # feature map of constant ln 3: logits (0, ln 3)
     feats = (torch.full((1, 1, 2, 2), math.log(3.0)), )
     loss = head.loss(feats, [sample([0])])['loss']
@@ -75,12 +76,21 @@ def test_normalize_cams_hand_case():
 
 TOY_MODEL = dict(
     type='CAMClassifier',
-    data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=3,
-                           mean=[0, 0, 0], std=[1, 1, 1]),
-    backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8,
-                  strides=(1, 2, 2, 1), out_indices=(3, ), frozen_stages=2,
-                  norm_cfg=dict(type='BN', requires_grad=False),
-                  norm_eval=True),
+    data_preprocessor=dict(
+        type='ClsDataPreprocessor',
+        num_classes=3,
+        mean=[0, 0, 0],
+        std=[1, 1, 1]),
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        stem_channels=8,
+        base_channels=8,
+        strides=(1, 2, 2, 1),
+        out_indices=(3, ),
+        frozen_stages=2,
+        norm_cfg=dict(type='BN', requires_grad=False),
+        norm_eval=True),
     head=dict(type='CAMHead', num_classes=3, in_channels=64))
 
 
@@ -107,14 +117,20 @@ def test_classifier_output_stride_and_frozen_stages():
         frozen = name.startswith(('conv1', 'bn1', 'layer1', 'layer2')) or \
             '.bn' in name or 'downsample.1' in name
         assert p.requires_grad != frozen, name
-    bns = [m for m in model.backbone.modules() if isinstance(m, nn.BatchNorm2d)]
+    bns = [
+        m for m in model.backbone.modules() if isinstance(m, nn.BatchNorm2d)
+    ]
     assert all(not m.training for m in bns)  # frozen BN statistics
     optim = build_optim_wrapper(
         model,
-        dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.5),
-             paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=10.0)})))
-    lrs = {g['lr'] for g in optim.optimizer.param_groups
-           if any(p is model.head.classifier.weight for p in g['params'])}
+        dict(
+            optimizer=dict(type='SGD', lr=0.1, momentum=0.5),
+            paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=10.0)})))
+    lrs = {
+        g['lr']
+        for g in optim.optimizer.param_groups
+        if any(p is model.head.classifier.weight for p in g['params'])
+    }
     assert lrs == {1.0}
     assert optim.optimizer.param_groups[0]['momentum'] == 0.5
 
@@ -123,8 +139,10 @@ def test_necks_in_order_and_data_samples_reach_them():
     init_default_scope('mmpretrain')
     neck = RecordingNeck()
     model = CAMClassifier(
-        backbone=TOY_MODEL['backbone'], neck=[neck, dict(type='GlobalAveragePooling')],
-        head=dict(type='MultiLabelLinearClsHead', num_classes=3, in_channels=64),
+        backbone=TOY_MODEL['backbone'],
+        neck=[neck, dict(type='GlobalAveragePooling')],
+        head=dict(
+            type='MultiLabelLinearClsHead', num_classes=3, in_channels=64),
         data_preprocessor=TOY_MODEL['data_preprocessor'])
     samples = [sample([0]), sample([2])]
     losses = model(torch.randn(2, 3, 32, 32), samples, mode='loss')

@@ -11,14 +11,13 @@ import pytest
 import torch
 import torch.nn as nn
 from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
 from mmseg.evaluation.metrics import IoUMetric
 from mmseg.structures import SegDataSample
-from mmengine.structures import PixelData
 
-from comnet_mm.cams import generation
-from comnet_mm.cams import generate_cams, multiscale_cams
-from comnet_mm.structures import load_cams
+from comnet_mm.cams import generate_cams, generation, multiscale_cams
 from comnet_mm.evaluation import CAMIoUMetric, cams_to_labels
+from comnet_mm.structures import load_cams
 from conftest import fast_options, run_tool
 
 
@@ -59,9 +58,10 @@ def test_normalisation_and_view_merging_hand_case():
         raw = 2 * np.maximum(blocks[..., c].astype(np.float32) - 100, 0)
         expect = raw / (raw.max() + 1e-5)
         assert np.allclose(out['cam'][k], expect, atol=1e-6)  # 4 x 4
-        assert np.allclose(out['high_res'][k],
-                           np.kron(expect, np.ones((4, 4))), atol=1e-6)
-    assert out['cam'].shape == (2, 4, 4) and out['high_res'].shape == (2, 16, 16)
+        assert np.allclose(
+            out['high_res'][k], np.kron(expect, np.ones((4, 4))), atol=1e-6)
+    assert out['cam'].shape == (2, 4, 4) and out['high_res'].shape == (2, 16,
+                                                                       16)
 
 
 def test_scales_flip_and_odd_sizes():
@@ -81,10 +81,12 @@ def toy_split(toy_root, n=6):
     from comnet_mm.datasets import VOCTagDataset
     from comnet_mm.toy import ToyVOCConfig
     return VOCTagDataset(
-        data_root=toy_root, ann_file='ImageSets/Segmentation/train.txt',
-        data_prefix=dict(img_path='JPEGImages',
-                         seg_map_path='SegmentationClass'),
-        metainfo=dict(classes=ToyVOCConfig().names), indices=n)
+        data_root=toy_root,
+        ann_file='ImageSets/Segmentation/train.txt',
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClass'),
+        metainfo=dict(classes=ToyVOCConfig().names),
+        indices=n)
 
 
 def test_restart_after_killed_run(toy_root, tmp_path, monkeypatch):
@@ -128,12 +130,12 @@ def test_metric_equals_mmseg_iou_metric():
     samples = []
     for _ in range(4):
         keys = np.sort(rng.choice(5, size=2, replace=False))
-        cams = rng.random((2, 12, 9)).astype(np.float32) ** 3
+        cams = rng.random((2, 12, 9)).astype(np.float32)**3
         gt = rng.integers(0, 6, (12, 9))
         gt[0] = 255
         samples.append(dict(cams=cams, cam_labels=keys, gt_sem_seg=gt))
-        pred = cams_to_labels(torch.from_numpy(cams), torch.from_numpy(keys),
-                              0.15)
+        pred = cams_to_labels(
+            torch.from_numpy(cams), torch.from_numpy(keys), 0.15)
         s = SegDataSample()
         s.pred_sem_seg = PixelData(data=pred[None])
         s.gt_sem_seg = PixelData(data=torch.from_numpy(gt)[None])
@@ -165,10 +167,12 @@ def test_scoring_errors_name_the_file(toy_root, tmp_path):
     from comnet_mm.datasets import VOCTagDataset
     from comnet_mm.toy import ToyVOCConfig
     no_masks = VOCTagDataset(
-        data_root=toy_root, ann_file='ImageSets/Segmentation/train.txt',
+        data_root=toy_root,
+        ann_file='ImageSets/Segmentation/train.txt',
         data_prefix=dict(img_path='JPEGImages', seg_map_path=None),
         labels_file='cls_labels.txt',
-        metainfo=dict(classes=ToyVOCConfig().names), indices=2)
+        metainfo=dict(classes=ToyVOCConfig().names),
+        indices=2)
     with pytest.raises(ValueError, match='no mask'):
         generation.score_cams(no_masks, out, metric)
 
@@ -183,15 +187,18 @@ def _free_port():
 @pytest.mark.slow
 def test_make_cams_tool_on_two_ranks(toy_root, tmp_path):
     work = tmp_path / 'train'
-    run_tool([sys.executable, 'tools/train.py', 'configs/cam/cam_toy.py',
-              '--work-dir', str(work), '--cfg-options',
-              *fast_options(toy_root, 1)])
+    run_tool([
+        sys.executable, 'tools/train.py', 'configs/cam/cam_toy.py',
+        '--work-dir',
+        str(work), '--cfg-options', *fast_options(toy_root, 1)
+    ])
     assert len(glob.glob(str(work / 'cams' / '*.npz'))) == 6  # the hook
     assert 'cam/mIoU' in json.load(open(work / 'cams_metrics.json'))
     out = run_tool([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
         f'--master_port={_free_port()}', 'tools/make_cams.py',
-        'configs/cam/cam_toy.py', str(work / 'epoch_1.pth'), '--work-dir',
+        'configs/cam/cam_toy.py',
+        str(work / 'epoch_1.pth'), '--work-dir',
         str(tmp_path / 'tool'), '--launcher', 'pytorch', '--cfg-options',
         f'cam_cfg.dataset.data_root={toy_root}', 'cam_cfg.dataset.indices=11',
         f'cam_cfg.eval_dataset.data_root={toy_root}',
@@ -202,8 +209,8 @@ def test_make_cams_tool_on_two_ranks(toy_root, tmp_path):
     assert wrote == {'0': '6', '1': '5'}  # images 0,2,..,10 and 1,3,..,9
     files = sorted(os.listdir(tmp_path / 'tool' / 'cams'))
     ds = toy_split(toy_root, n=11)
-    assert files == sorted(ds.get_data_info(i)['img_id'] + '.npz'
-                           for i in range(11))
+    assert files == sorted(
+        ds.get_data_info(i)['img_id'] + '.npz' for i in range(11))
     metrics = json.load(open(tmp_path / 'tool' / 'cams_metrics.json'))
     assert 0 <= metrics['cam/mIoU'] <= metrics['cam/best_mIoU'] <= 100
     # the same CAMs as the hook wrote with the same checkpoint (one process)
@@ -215,10 +222,15 @@ def test_make_cams_tool_on_two_ranks(toy_root, tmp_path):
 
 def test_make_cams_refuses_another_models_checkpoint(tmp_path):
     ckpt = tmp_path / 'other.pth'
-    torch.save({'state_dict': {'decode_head.conv_seg.weight': torch.zeros(1)}},
-               ckpt)
-    with pytest.raises(AssertionError, match='is not a checkpoint of this '
-                       r'model \(CAMClassifier\)'):
-        run_tool([sys.executable, 'tools/make_cams.py',
-                  'configs/cam/cam_toy.py', str(ckpt), '--work-dir',
-                  str(tmp_path / 'w')])
+    torch.save({'state_dict': {
+        'decode_head.conv_seg.weight': torch.zeros(1)
+    }}, ckpt)
+    with pytest.raises(
+            AssertionError,
+            match='is not a checkpoint of this '
+            r'model \(CAMClassifier\)'):
+        run_tool([
+            sys.executable, 'tools/make_cams.py', 'configs/cam/cam_toy.py',
+            str(ckpt), '--work-dir',
+            str(tmp_path / 'w')
+        ])

@@ -1,4 +1,5 @@
-"""The toy COMNet config trains through tools/train.py: finite, decreasing loss."""
+"""The toy COMNet config trains through tools/train.py: finite, decreasing
+loss."""
 import math
 import re
 import sys
@@ -9,16 +10,20 @@ from conftest import REPO, fast_options, run_tool
 
 
 def losses_of(log):
-    return [float(v) for v in re.findall(
-        r'Epoch\(train\) +\[\d+\]\[\s*\d+/\d+\].*? loss: ([0-9.naif]+)', log)]
+    return [
+        float(v) for v in re.findall(
+            r'Epoch\(train\) +\[\d+\]\[\s*\d+/\d+\].*? loss: ([0-9.naif]+)',
+            log)
+    ]
 
 
 @pytest.mark.slow
 def test_toy_comnet_trains(toy_root, tmp_path):
     out = run_tool([
         sys.executable, 'tools/train.py', 'configs/comnet/comnet_toy.py',
-        '--work-dir', str(tmp_path / 'work'), '--cfg-options',
-        *fast_options(toy_root, 3), 'train_cfg.val_interval=3'
+        '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options', *fast_options(toy_root, 3),
+        'train_cfg.val_interval=3'
     ])
     log = out.stdout + out.stderr
     losses = losses_of(log)
@@ -38,11 +43,12 @@ def test_solvers_agree_on_trained_features(toy_root, tmp_path):
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
     from mmpretrain.registry import DATASETS, MODELS
+
     from comnet_mm.models.necks.inter_matching import co_occurrent_mask
     run_tool([
         sys.executable, 'tools/train.py', 'configs/cam/cam_toy.py',
-        '--work-dir', str(tmp_path), '--cfg-options',
-        *fast_options(toy_root, 2)
+        '--work-dir',
+        str(tmp_path), '--cfg-options', *fast_options(toy_root, 2)
     ])
     cfg = Config.fromfile(f'{REPO}/configs/cam/cam_toy.py')
     init_default_scope('mmpretrain')
@@ -58,8 +64,9 @@ def test_solvers_agree_on_trained_features(toy_root, tmp_path):
         for i in range(12):
             items = groups[i]
             data = model.data_preprocessor(
-                dict(inputs=[it['inputs'] for it in items],
-                     data_samples=[it['data_samples'] for it in items]))
+                dict(
+                    inputs=[it['inputs'] for it in items],
+                    data_samples=[it['data_samples'] for it in items]))
             feats = model.extract_feat(data['inputs'], stage='backbone')[-1]
             dense = co_occurrent_mask(feats, solver='dense')
             fast = co_occurrent_mask(feats, solver='lanczos')

@@ -88,24 +88,25 @@ def test_irn_config_builds(path):
     cfg = Config.fromfile(path)
     init_default_scope(cfg.default_scope)
     cfg.model.backbone.init_cfg = None  # the CAM checkpoint is not here
-    from mmseg.registry import MODELS as SEG_MODELS
-    import comnet_mm  # noqa: F401  (COCOObjectSegDataset)
     from mmseg.registry import DATASETS as SEG_DATASETS
+    from mmseg.registry import MODELS as SEG_MODELS
+
+    import comnet_mm  # noqa: F401  (COCOObjectSegDataset)
     assert SEG_DATASETS.get(cfg.train_dataloader.dataset.type) is not None
     model = SEG_MODELS.build(cfg.model)
     assert model(torch.rand(1, 3, 64, 64)).shape == (1, 1, 16, 16)
     assert cfg.seed_cfg.out_dir == \
         cfg.train_dataloader.dataset.data_prefix.seg_map_path
     assert cfg.seed_cfg.cam_dir == cfg.pseudo_cfg.cam_dir
-    assert [h.type for h in cfg.custom_hooks] == ['SeedGenerationHook',
-                                                  'PseudoLabelHook']
+    assert [h.type for h in cfg.custom_hooks
+            ] == ['SeedGenerationHook', 'PseudoLabelHook']
     if 'r50' in path:
         assert cfg.train_dataloader.batch_size == 32
         assert cfg.train_cfg.max_epochs == 3 and model.radius == 10
         assert cfg.optim_wrapper.optimizer.lr == 0.1
         assert (cfg.pseudo_cfg.beta, cfg.pseudo_cfg.steps,
-                cfg.pseudo_cfg.radius, cfg.pseudo_cfg.bg_thr) == (10.0, 256,
-                                                                  5, 0.25)
+                cfg.pseudo_cfg.radius, cfg.pseudo_cfg.bg_thr) == (10.0, 256, 5,
+                                                                  0.25)
 
 
 @pytest.mark.parametrize('path', PIPELINE_CONFIGS, ids=osp.basename)
@@ -113,8 +114,8 @@ def test_pipeline_config_names_stage_configs(path):
     """Each pipeline names an existing config per stage, of the right kind,
     on the same data root."""
     cfg = Config.fromfile(path)
-    kinds = dict(cam=('/cam/', '/comnet/'), irn=('/irn/', ),
-                 seg=('/deeplabv3/', ))
+    kinds = dict(
+        cam=('/cam/', '/comnet/'), irn=('/irn/', ), seg=('/deeplabv3/', ))
     for key, dirs in kinds.items():
         stage = osp.join(REPO, cfg[key].config)
         assert osp.isfile(stage) and any(d in stage for d in dirs), key

@@ -36,17 +36,21 @@ VOC_MASKS = {
 
 def test_voc_tags_from_masks(tmp_path):
     root = make_voc(str(tmp_path / 'VOC2012'), VOC_MASKS)
-    ds = VOCTagDataset(data_root=root, ann_file='ImageSets/Segmentation/train_aug.txt')
+    ds = VOCTagDataset(
+        data_root=root, ann_file='ImageSets/Segmentation/train_aug.txt')
     assert len(ds) == 3 and len(ds.metainfo['classes']) == 20
     assert [ds.get_cat_ids(i) for i in range(3)] == [[0, 14], [19], []]
     info = ds.get_data_info(0)
     assert info['img_path'] == osp.join(root, 'JPEGImages', '2007_000032.jpg')
-    assert info['seg_map_path'].endswith('SegmentationClassAug/2007_000032.png')
+    assert info['seg_map_path'].endswith(
+        'SegmentationClassAug/2007_000032.png')
 
 
 def test_voc_labels_file_and_train_split(tmp_path):
     root = make_voc(
-        str(tmp_path / 'VOC2012'), VOC_MASKS, split='train',
+        str(tmp_path / 'VOC2012'),
+        VOC_MASKS,
+        split='train',
         folder='SegmentationClass')
     with open(osp.join(root, 'cls_labels.txt'), 'w') as f:
         f.write('2007_000032 0 14\n2007_000039 19\n2008_000002 3\n')
@@ -65,7 +69,8 @@ def test_pipeline_output(tmp_path):
     root = make_voc(str(tmp_path / 'VOC2012'), VOC_MASKS)
     ds = VOCTagDataset(
         data_root=root,
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')])
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='PackInputs')])
     item = ds[0]
     assert tuple(item['inputs'].shape) == (3, 24, 32)
     assert item['data_samples'].gt_label.tolist() == [0, 14]
@@ -75,7 +80,8 @@ def test_pipeline_output(tmp_path):
     ('empty_split', ValueError, 'split file is empty'),
     ('missing_split', FileNotFoundError, 'split file not found'),
     ('missing_image', FileNotFoundError, 'JPEGImages/2007_000039.jpg'),
-    ('missing_mask', FileNotFoundError, 'SegmentationClassAug/2007_000039.png'),
+    ('missing_mask', FileNotFoundError,
+     'SegmentationClassAug/2007_000039.png'),
     ('corrupt_image', ValueError, '2007_000039.jpg is not a readable image'),
     ('corrupt_mask', ValueError, '2007_000039.png cannot be read'),
     ('bad_label', ValueError, r'2007_000039.png holds labels \[21\]'),
@@ -87,6 +93,7 @@ def test_voc_bad_input(tmp_path, case, error, words):
     img = osp.join(root, 'JPEGImages/2007_000039.jpg')
     mask = osp.join(root, 'SegmentationClassAug/2007_000039.png')
     import os
+
     from PIL import Image
     if case == 'empty_split':
         open(split, 'w').close()
@@ -137,8 +144,8 @@ def test_coco_layout(tmp_path):
     masks = [label(1, 80), label(63, 255)]
     for i, (img_id, lab) in enumerate(zip(ids, masks)):
         write_image(osp.join(root, 'val2014', img_id + '.jpg'), seed=i)
-        write_mask(osp.join(root, 'SegmentationClass/val2014', img_id + '.png'),
-                   lab)
+        write_mask(
+            osp.join(root, 'SegmentationClass/val2014', img_id + '.png'), lab)
     import os
     os.makedirs(osp.join(root, 'ImageSets'))
     with open(osp.join(root, 'ImageSets/val.txt'), 'w') as f:
@@ -146,25 +153,27 @@ def test_coco_layout(tmp_path):
     ds = COCOTagDataset(
         data_root=root,
         ann_file='ImageSets/val.txt',
-        data_prefix=dict(img_path='val2014',
-                         seg_map_path='SegmentationClass/val2014'))
+        data_prefix=dict(
+            img_path='val2014', seg_map_path='SegmentationClass/val2014'))
     assert len(ds.metainfo['classes']) == 80
     assert ds.metainfo['classes'][79] == 'toothbrush'
     assert [ds.get_cat_ids(i) for i in range(2)] == [[0, 79], [62]]
-    write_mask(osp.join(root, 'SegmentationClass/val2014', ids[1] + '.png'),
-               label(81))
+    write_mask(
+        osp.join(root, 'SegmentationClass/val2014', ids[1] + '.png'),
+        label(81))
     with pytest.raises(ValueError, match=r'holds labels \[81\] outside 0..80'):
         COCOTagDataset(
             data_root=root,
             ann_file='ImageSets/val.txt',
-            data_prefix=dict(img_path='val2014',
-                             seg_map_path='SegmentationClass/val2014'))
+            data_prefix=dict(
+                img_path='val2014', seg_map_path='SegmentationClass/val2014'))
 
 
 def test_toy_dataset_reads_as_voc(toy_root):
     from comnet_mm.toy import ToyVOCConfig
     ds = VOCTagDataset(
-        data_root=toy_root, metainfo=dict(classes=ToyVOCConfig().names),
+        data_root=toy_root,
+        metainfo=dict(classes=ToyVOCConfig().names),
         labels_file='cls_labels.txt')
     from_masks = VOCTagDataset(
         data_root=toy_root, metainfo=dict(classes=ToyVOCConfig().names))

@@ -12,8 +12,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import comnet_mm  # noqa: F401  (registers CRFEncoderDecoder)
-from comnet_mm.structures.crf import crf_probs
 from comnet_mm.pipeline import rebase_paths
+from comnet_mm.structures.crf import crf_probs
 from conftest import REPO, run_tool, write_image, write_mask
 
 VOC = f'{REPO}/configs/deeplabv3/deeplabv3_r50-d8_voc12aug-pseudo.py'
@@ -50,9 +50,10 @@ def test_mmseg_inheritance_builds(config, tmp_path):
     from mmseg.registry import DATASETS, MODELS
     cfg = Config.fromfile(config)
     import mmseg
-    base = Config.fromfile(osp.join(
-        osp.dirname(mmseg.__file__), '.mim', 'configs', 'deeplabv3',
-        'deeplabv3_r50-d8_4xb4-20k_voc12aug-512x512.py'))
+    base = Config.fromfile(
+        osp.join(
+            osp.dirname(mmseg.__file__), '.mim', 'configs', 'deeplabv3',
+            'deeplabv3_r50-d8_4xb4-20k_voc12aug-512x512.py'))
     assert cfg.model.backbone == base.model.backbone
     assert cfg.model.decode_head.type == 'ASPPHead'
     assert cfg.model.type == 'CRFEncoderDecoder' and cfg.model.crf is None
@@ -72,22 +73,29 @@ def test_mmseg_inheritance_builds(config, tmp_path):
 
     root, pseudo = str(tmp_path / 'data'), str(tmp_path / 'pseudo')
     ids = ['2007_000032', '2007_000039'] if config == VOC else [
-        'COCO_train2014_000000000009', 'COCO_train2014_000000000025']
+        'COCO_train2014_000000000009', 'COCO_train2014_000000000025'
+    ]
     if config == VOC:
         (tmp_path / 'data' / 'ImageSets' / 'Segmentation').mkdir(parents=True)
-        _fixture(root, ids, 'JPEGImages', ['SegmentationClass'],
-                 {'ImageSets/Segmentation/train_aug.txt': ids,
-                  'ImageSets/Segmentation/val.txt': ids[:1]})
+        _fixture(
+            root, ids, 'JPEGImages', ['SegmentationClass'], {
+                'ImageSets/Segmentation/train_aug.txt': ids,
+                'ImageSets/Segmentation/val.txt': ids[:1]
+            })
     else:
         (tmp_path / 'data' / 'ImageSets').mkdir(parents=True)
         _fixture(root, ids, 'train2014', [], {'ImageSets/train.txt': ids})
         _fixture(root, ids[:1], 'val2014', ['SegmentationClass/val2014'],
                  {'ImageSets/val.txt': ids[:1]})
     for i, name in enumerate(ids):
-        write_mask(osp.join(pseudo, name + '.png'),
-                   np.full((40, 48), i + 1, np.uint8))
-    moved = Config(rebase_paths(cfg.to_dict(), {cfg.data_root: root,
-                                                cfg.pseudo_dir: pseudo}))
+        write_mask(
+            osp.join(pseudo, name + '.png'), np.full((40, 48), i + 1,
+                                                     np.uint8))
+    moved = Config(
+        rebase_paths(cfg.to_dict(), {
+            cfg.data_root: root,
+            cfg.pseudo_dir: pseudo
+        }))
     init_default_scope('mmseg')
     train = DATASETS.build(moved.train_dataloader.dataset)
     val = DATASETS.build(moved.val_dataloader.dataset)
@@ -98,8 +106,8 @@ def test_mmseg_inheritance_builds(config, tmp_path):
     assert info['seg_map_path'] == osp.join(pseudo, ids[1] + '.png')
     assert val.get_data_info(0)['seg_map_path'].startswith(root)
     sample = train[1]
-    assert set(np.unique(sample['data_samples'].gt_sem_seg.data)) <= {
-        0, 2, 255}
+    assert set(np.unique(
+        sample['data_samples'].gt_sem_seg.data)) <= {0, 2, 255}
     model = MODELS.build(cfg.model)
     assert type(model).__name__ == 'CRFEncoderDecoder'
 
@@ -137,8 +145,7 @@ def test_crf_switch(toy_root):
         assert torch.equal(a.seg_logits.data, b.seg_logits.data)
         r = inference_model(ref, path)
         assert torch.equal(r.pred_sem_seg.data, a.pred_sem_seg.data)
-        assert torch.equal(a.pred_sem_seg.data[0],
-                           a.seg_logits.data.argmax(0))
+        assert torch.equal(a.pred_sem_seg.data[0], a.seg_logits.data.argmax(0))
         img = mmcv.imread(path, channel_order='rgb')
         q = crf_probs(img, a.seg_logits.data.softmax(0).numpy())
         assert np.array_equal(b.pred_sem_seg.data[0].numpy(), q.argmax(0))
@@ -162,8 +169,7 @@ def test_enable_crf_in_test_tool():
     cfg = Config(dict(model=dict(type='EncoderDecoder')))
     enable_crf(cfg)
     assert cfg.model.type == 'CRFEncoderDecoder' and cfg.model.crf == {}
-    cfg = Config(dict(model=dict(type='CRFEncoderDecoder',
-                                 crf=dict(iters=5))))
+    cfg = Config(dict(model=dict(type='CRFEncoderDecoder', crf=dict(iters=5))))
     enable_crf(cfg)
     assert cfg.model.crf == dict(iters=5)
     with pytest.raises(ValueError, match='ImageClassifier'):
@@ -176,16 +182,22 @@ def test_enable_tta_in_test_tool():
     error, as is a config without TTA settings."""
     enable_tta = _test_tool().enable_tta
     tta = [dict(type='LoadImageFromFile'), dict(type='TestTimeAug')]
-    cfg = Config(dict(model=dict(type='CRFEncoderDecoder', crf=None),
-                      tta_model=dict(type='SegTTAModel'), tta_pipeline=tta,
-                      test_dataloader=dict(dataset=dict(pipeline=[]))))
+    cfg = Config(
+        dict(
+            model=dict(type='CRFEncoderDecoder', crf=None),
+            tta_model=dict(type='SegTTAModel'),
+            tta_pipeline=tta,
+            test_dataloader=dict(dataset=dict(pipeline=[]))))
     enable_tta(cfg, 'a.py')
     assert cfg.model.type == 'SegTTAModel'
     assert cfg.model.module == dict(type='CRFEncoderDecoder', crf=None)
     assert cfg.test_dataloader.dataset.pipeline == tta
-    cfg = Config(dict(model=dict(type='CRFEncoderDecoder', crf={}),
-                      tta_model=dict(type='SegTTAModel'), tta_pipeline=tta,
-                      test_dataloader=dict(dataset=dict(pipeline=[]))))
+    cfg = Config(
+        dict(
+            model=dict(type='CRFEncoderDecoder', crf={}),
+            tta_model=dict(type='SegTTAModel'),
+            tta_pipeline=tta,
+            test_dataloader=dict(dataset=dict(pipeline=[]))))
     with pytest.raises(ValueError, match='CRF'):
         enable_tta(cfg, 'a.py')
     with pytest.raises(KeyError, match='b.py'):
@@ -206,37 +218,45 @@ def test_toy_train_then_test_tool(toy_root, tmp_path):
         f'train_dataloader.dataset.data_prefix.img_path={toy_root}/JPEGImages',
         'train_dataloader.dataset.data_prefix.seg_map_path='
         f'{toy_root}/SegmentationClassAug',
-        'train_dataloader.dataset.indices=8', 'train_dataloader.batch_size=4',
+        'train_dataloader.dataset.indices=8',
+        'train_dataloader.batch_size=4',
         f'val_dataloader.dataset.data_root={toy_root}',
         f'test_dataloader.dataset.data_root={toy_root}',
         'val_dataloader.dataset.indices=6',
         'test_dataloader.dataset.indices=6',
-        'model.backbone.init_cfg=None', 'train_cfg.max_iters=3',
-        'train_cfg.val_interval=3', 'default_hooks.checkpoint.interval=3',
+        'model.backbone.init_cfg=None',
+        'train_cfg.max_iters=3',
+        'train_cfg.val_interval=3',
+        'default_hooks.checkpoint.interval=3',
     ]
     work = tmp_path / 'seg'
-    out = run_tool([sys.executable, 'tools/train.py', TOY, '--work-dir',
-                    str(work), '--cfg-options', *opts])
+    out = run_tool([
+        sys.executable, 'tools/train.py', TOY, '--work-dir',
+        str(work), '--cfg-options', *opts
+    ])
     assert 'mIoU' in out.stdout + out.stderr
     ckpt = str(work / 'iter_3.pth')
-    val = [json.loads(line) for line in open(
-        next(work.glob('*/vis_data/scalars.json')))]
+    val = [
+        json.loads(line)
+        for line in open(next(work.glob('*/vis_data/scalars.json')))
+    ]
     val = [v for v in val if 'mIoU' in v]
     assert len(val) == 1 and val[0]['step'] == 3
     metrics = {}
     for crf in ([], ['--crf']):
         test_dir = tmp_path / ('test' + ''.join(crf))
-        run_tool([sys.executable, 'tools/test.py', TOY, ckpt, '--work-dir',
-                  str(test_dir), *crf, '--show-dir', 'show',
-                  '--cfg-options', *opts,
-                  'default_hooks.visualization.interval=1'])
+        run_tool([
+            sys.executable, 'tools/test.py', TOY, ckpt, '--work-dir',
+            str(test_dir), *crf, '--show-dir', 'show', '--cfg-options', *opts,
+            'default_hooks.visualization.interval=1'
+        ])
         metrics[bool(crf)] = json.load(open(test_dir / 'test_metrics.json'))
         assert 0 <= metrics[bool(crf)]['mIoU'] <= 100
         assert len(list((test_dir / 'show').rglob('*.png'))) == 6
         dumped = Config.fromfile(str(test_dir / osp.basename(TOY)))
         # --crf takes the config's crf_params (scaled to the toy's images)
-        assert dumped.model.crf == (dict(gauss_sxy=1.5, bilat_sxy=25)
-                                    if crf else None)
+        assert dumped.model.crf == (
+            dict(gauss_sxy=1.5, bilat_sxy=25) if crf else None)
     for key in ('aAcc', 'mIoU', 'mAcc'):
         assert metrics[False][key] == val[0][key], key
 
@@ -250,8 +270,11 @@ def test_toy_train_then_test_tool(toy_root, tmp_path):
         '        [dict(type="LoadAnnotations")],\n'
         '        [dict(type="PackSegInputs")]])]\n')
     tta_dir = tmp_path / 'test-tta'
-    run_tool([sys.executable, 'tools/test.py', str(one_view), ckpt,
-              '--work-dir', str(tta_dir), '--tta', '--cfg-options', *opts])
+    run_tool([
+        sys.executable, 'tools/test.py',
+        str(one_view), ckpt, '--work-dir',
+        str(tta_dir), '--tta', '--cfg-options', *opts
+    ])
     dumped = Config.fromfile(str(tta_dir / one_view.name))
     assert dumped.model.type == 'SegTTAModel'
     assert dumped.test_dataloader.dataset.pipeline[1].type == 'TestTimeAug'

@@ -5,11 +5,10 @@ import sys
 import pytest
 from mmengine.config import Config
 
-from comnet_mm.pipeline import REPO
+from conftest import REPO
 
 sys.path.insert(0, REPO + '/tools/analysis_tools')
 from geometry import geometry  # noqa: E402
-from conftest import REPO
 
 
 def test_voc_geometry_by_hand():
@@ -25,8 +24,8 @@ def test_voc_geometry_by_hand():
         0.2 * 360 * 480 / 256)
     obj4 = 0.2 * 375 * 500 / 16
     assert g['mean object area, stride-4 cells'] == pytest.approx(obj4)
-    assert g['IRN walk radius / object side'] == pytest.approx(
-        5 / math.sqrt(obj4))
+    assert g['IRN walk radius / object side'] == pytest.approx(5 /
+                                                               math.sqrt(obj4))
     assert g['IRN training radius / object side'] == pytest.approx(
         10 / math.sqrt(obj4))
     assert g['IRN walk reach (radius x sqrt(steps)) / object side'] == \
@@ -37,14 +36,16 @@ def test_voc_geometry_by_hand():
 def test_toy_geometry_within_2x_where_the_configs_decide():
     """The toy configs keep VOC's ratios at the matching layer and in the
     walk (the image's object share is the data's, not the configs')."""
-    voc = geometry(Config.fromfile(f'{REPO}/configs/comnet/comnet_r50_voc.py'),
-                   Config.fromfile(f'{REPO}/configs/irn/irn_r50_voc.py'),
-                   [(375, 500, [0.2])])
+    voc = geometry(
+        Config.fromfile(f'{REPO}/configs/comnet/comnet_r50_voc.py'),
+        Config.fromfile(f'{REPO}/configs/irn/irn_r50_voc.py'),
+        [(375, 500, [0.2])])
     # a toy image of the default mean size holding an object of the toy's
     # mean share (docs/toy_dataset.md)
-    toy = geometry(Config.fromfile(f'{REPO}/configs/comnet/comnet_toy.py'),
-                   Config.fromfile(f'{REPO}/configs/irn/irn_toy.py'),
-                   [(256, 256, [0.085])])
+    toy = geometry(
+        Config.fromfile(f'{REPO}/configs/comnet/comnet_toy.py'),
+        Config.fromfile(f'{REPO}/configs/irn/irn_toy.py'),
+        [(256, 256, [0.085])])
     for key in ('feature points per image (crop)', 'k / points (%)',
                 'inter-matching points per group',
                 'IRN walk radius / object side',

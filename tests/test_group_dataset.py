@@ -28,7 +28,8 @@ class TagList:
 
     def __getitem__(self, i):
         sample = DataSample().set_gt_label(self.tags[i])
-        return dict(inputs=torch.full((3, 4, 4), float(i)), data_samples=sample)
+        return dict(
+            inputs=torch.full((3, 4, 4), float(i)), data_samples=sample)
 
 
 def test_every_group_shares_a_class():
@@ -68,7 +69,10 @@ def test_reproducible_and_changing_across_epochs():
     a = CoOccurrentGroupDataset(TagList(), seed=7)
     b = CoOccurrentGroupDataset(TagList(), seed=7)
     c = CoOccurrentGroupDataset(TagList(), seed=8)
-    groups = lambda d, e: [d.group_indices(i, e)[0] for i in range(len(d))]
+
+    def groups(d, e):
+        return [d.group_indices(i, e)[0] for i in range(len(d))]
+
     assert groups(a, 0) == groups(b, 0) and groups(a, 3) == groups(b, 3)
     assert groups(a, 0) != groups(a, 1)
     assert groups(a, 0) != groups(c, 0)
@@ -81,8 +85,12 @@ def test_workers_see_set_epoch():
     """Persistent dataloader workers draw with the epoch set in the parent."""
     ds = CoOccurrentGroupDataset(TagList(), seed=5)
     loader = DataLoader(
-        ds, batch_size=3, num_workers=2, persistent_workers=True,
-        collate_fn=group_collate, shuffle=False)
+        ds,
+        batch_size=3,
+        num_workers=2,
+        persistent_workers=True,
+        collate_fn=group_collate,
+        shuffle=False)
     for epoch in (0, 1, 2):
         ds.set_epoch(epoch)
         seen = []
@@ -105,8 +113,9 @@ def test_ddp_partition_with_default_sampler():
     ds = CoOccurrentGroupDataset(TagList(), seed=0)
     parts = []
     for rank in (0, 1):
-        with mock.patch('mmengine.dataset.sampler.get_dist_info',
-                        return_value=(rank, 2)):
+        with mock.patch(
+                'mmengine.dataset.sampler.get_dist_info',
+                return_value=(rank, 2)):
             sampler = DefaultSampler(ds, shuffle=True, seed=0)
         sampler.set_epoch(1)
         parts.append(list(sampler))
@@ -127,11 +136,14 @@ def test_bad_arguments():
 def test_wraps_voc_config(toy_root):
     """Built from a config dict, over the toy set read as VOC."""
     from mmengine.registry import init_default_scope
+
     from comnet_mm.toy import ToyVOCConfig
     init_default_scope('mmpretrain')
     ds = CoOccurrentGroupDataset(
-        dict(type='VOCTagDataset', data_root=toy_root,
-             metainfo=dict(classes=ToyVOCConfig().names)),
+        dict(
+            type='VOCTagDataset',
+            data_root=toy_root,
+            metainfo=dict(classes=ToyVOCConfig().names)),
         seed=0)
     for i in range(len(ds)):
         members, shared = ds.group_indices(i)

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 from mmengine.config import Config
-from mmseg.registry import HOOKS as SEG_HOOKS
 from mmpretrain.registry import HOOKS as PRETRAIN_HOOKS
+from mmseg.registry import HOOKS as SEG_HOOKS
 
 from comnet_mm.engine.hooks import (CAMGenerationHook, PseudoLabelHook,
                                     SeedGenerationHook, StageHook)
@@ -18,14 +18,16 @@ def test_stage_cfg_argument_then_config_then_error(hook, key):
     assert issubclass(hook, StageHook) and hook.cfg_key == key
     runner = SimpleNamespace(cfg=Config({key: dict(out_dir='from_config')}))
     assert hook().stage_cfg(runner) == dict(out_dir='from_config')
-    assert hook(dict(out_dir='given')).stage_cfg(runner) == dict(
-        out_dir='given')
+    assert hook(
+        dict(out_dir='given')).stage_cfg(runner) == dict(out_dir='given')
     empty = SimpleNamespace(cfg=Config({}))
     with pytest.raises(ValueError, match=f'{hook.__name__} needs {key}'):
         hook().stage_cfg(empty)
 
 
-@pytest.mark.parametrize('name', ['CAMGenerationHook', 'SeedGenerationHook',
-                                  'PseudoLabelHook', 'GroupEpochHook'])
+@pytest.mark.parametrize('name', [
+    'CAMGenerationHook', 'SeedGenerationHook', 'PseudoLabelHook',
+    'GroupEpochHook'
+])
 def test_hooks_are_registered_in_both_worlds(name):
     assert SEG_HOOKS.get(name) is PRETRAIN_HOOKS.get(name) is not None

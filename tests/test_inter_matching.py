@@ -4,12 +4,24 @@ import pytest
 import torch
 from mmpretrain.structures import DataSample
 
-from comnet_mm.models.necks.inter_matching import (
-    InterMatching, co_occurrent_mask, dense_d_hat, dense_top_eigenpair,
-    lanczos_top_eigenpair, orient, unit_pixels)
+# yapf: disable
+from comnet_mm.models.necks.inter_matching import (InterMatching,
+                                                   co_occurrent_mask,
+                                                   dense_d_hat,
+                                                   dense_top_eigenpair,
+                                                   lanczos_top_eigenpair,
+                                                   orient, unit_pixels)
+
+# yapf: enable
 
 
-def clustered(n=2, c=16, h=4, w=4, seed=0, fg_scale=3.0, noise=0.3,
+def clustered(n=2,
+              c=16,
+              h=4,
+              w=4,
+              seed=0,
+              fg_scale=3.0,
+              noise=0.3,
               fg_frac=0.4):
     """Group features: object pixels share a direction and respond strongly;
     background pixels point elsewhere. Returns feats and the object mask."""
@@ -63,8 +75,8 @@ def test_d_hat_is_eq1_objective():
     assert max(values) - min(values) < 1e-9
 
 
-@pytest.mark.parametrize('shape', [(2, 32, 6, 6), (3, 64, 5, 7),
-                                   (5, 16, 4, 4), (2, 256, 16, 16)])
+@pytest.mark.parametrize('shape', [(2, 32, 6, 6), (3, 64, 5, 7), (5, 16, 4, 4),
+                                   (2, 256, 16, 16)])
 def test_lanczos_matches_dense(shape):
     g = torch.Generator().manual_seed(sum(shape))
     for kind in ('random', 'relu', 'clustered'):
@@ -101,16 +113,18 @@ def test_orientation_picks_the_object():
     with pytest.raises(ValueError, match='orientation'):
         orient(m, strength, 'largest')
     feats, fg = clustered(n=2, c=32, h=6, w=6, seed=0, fg_frac=0.3)
-    assert torch.equal(co_occurrent_mask(feats, orientation='minority') > 0,
-                       fg)
+    assert torch.equal(
+        co_occurrent_mask(feats, orientation='minority') > 0, fg)
 
 
 def samples(n_groups, n, shared):
     out = []
     for g in range(n_groups):
         for pos in range(n):
-            out.append(DataSample(metainfo=dict(
-                group_size=n, group_pos=pos, shared_labels=shared[g])))
+            out.append(
+                DataSample(
+                    metainfo=dict(
+                        group_size=n, group_pos=pos, shared_labels=shared[g])))
     return out
 
 
@@ -121,7 +135,8 @@ def test_alpha_exactly_where_mask_is_positive_and_skip_without_shared():
     neck = InterMatching(alpha=1.5).train()
     (out, ) = neck((x, ), samples(2, 2, [[3], []]))
     mask = co_occurrent_mask(feats0.float())
-    expect0 = torch.where(mask[:, None] > 0, feats0.float() * 1.5, feats0.float())
+    expect0 = torch.where(mask[:, None] > 0,
+                          feats0.float() * 1.5, feats0.float())
     assert torch.allclose(out[:2], expect0)
     assert torch.equal(out[2:], x[2:])  # no shared class: unchanged
     assert neck.last_masks[1] is None

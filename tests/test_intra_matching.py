@@ -35,8 +35,13 @@ def naive(x, mlp, k, metric='l2'):
                                                  (None, True, 'dot')])
 def test_equals_naive_reference_output_and_gradients(norm, train, metric):
     torch.manual_seed(0)
-    neck = IntraMatching(in_channels=12, mlp_channels=[16, 10], k=5,
-                         norm=norm, chunk=7, metric=metric).double()
+    neck = IntraMatching(
+        in_channels=12,
+        mlp_channels=[16, 10],
+        k=5,
+        norm=norm,
+        chunk=7,
+        metric=metric).double()
     ref_mlp = build_point_mlp(12, [16, 10], norm).double()
     if norm == 'BN':  # non-trivial running statistics
         neck.mlp[1].running_mean.uniform_(-1, 1)
@@ -67,8 +72,9 @@ def test_topk_never_self_and_matches_brute_force(metric):
     for b in range(2):
         for i in range(20):
             assert i not in idx[b, i].tolist()
-            order = [j for j in g[b, i].argsort(descending=True).tolist()
-                     if j != i][:6]
+            order = [
+                j for j in g[b, i].argsort(descending=True).tolist() if j != i
+            ][:6]
             assert sorted(idx[b, i].tolist()) == sorted(order)
 
 

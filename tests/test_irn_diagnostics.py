@@ -23,8 +23,15 @@ def test_seed_counts_hand_case():
     gt = np.array([[0, 0, 2, 2, 255]])
     seed = np.array([[0, 255, 2, 0, 2]])
     c = diag.seed_counts(seed, gt)
-    assert c == dict(fg_seed=1, fg_right=1, fg_gt=2, bg_seed=2, bg_right=1,
-                     bg_gt=2, unsure=1, pixels=4)
+    assert c == dict(
+        fg_seed=1,
+        fg_right=1,
+        fg_gt=2,
+        bg_seed=2,
+        bg_right=1,
+        bg_gt=2,
+        unsure=1,
+        pixels=4)
     s = diag.seed_summary(c)
     assert s['seed fg precision'] == 100 and s['seed fg recall'] == 50
     assert s['seed bg precision'] == 50 and s['seed unsure share'] == 25

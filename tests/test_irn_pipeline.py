@@ -4,9 +4,8 @@ import json
 import os
 import sys
 
-import pytest
-
 import numpy as np
+import pytest
 from PIL import Image
 
 from conftest import fast_options, pretrain_checkpoint, run_tool
@@ -18,7 +17,8 @@ def irn_options(toy_root, cam_work, n=N):
     seeds, cams = f'{cam_work}/seeds', f'{cam_work}/cams'
     return [
         f'model.backbone.init_cfg.checkpoint={pretrain_checkpoint(toy_root)}',
-        f'seed_cfg.cam_dir={cams}', f'seed_cfg.out_dir={seeds}',
+        f'seed_cfg.cam_dir={cams}',
+        f'seed_cfg.out_dir={seeds}',
         f'seed_cfg.dataset.data_root={toy_root}',
         f'seed_cfg.dataset.indices={n}',
         f'pseudo_cfg.cam_dir={cams}',
@@ -31,9 +31,12 @@ def irn_options(toy_root, cam_work, n=N):
         f'train_dataloader.dataset.data_prefix.img_path={toy_root}/JPEGImages',
         f'train_dataloader.dataset.data_prefix.seg_map_path={seeds}',
         f'train_dataloader.dataset.indices={n}',
-        'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False', 'train_cfg.max_epochs=1',
-        'pseudo_cfg.steps=64', 'default_hooks.logger.interval=1',
+        'train_dataloader.batch_size=4',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'train_cfg.max_epochs=1',
+        'pseudo_cfg.steps=64',
+        'default_hooks.logger.interval=1',
     ]
 
 
@@ -42,15 +45,19 @@ def test_cam_to_pseudo_masks(toy_root, tmp_path):
     cam_work = tmp_path / 'cam'
     opts = fast_options(toy_root, 1)
     opts = [o for o in opts if 'cam_cfg' not in o or 'data_root' in o]
-    run_tool([sys.executable, 'tools/train.py', 'configs/cam/cam_toy.py',
-              '--work-dir', str(cam_work), '--cfg-options', *opts,
-              f'cam_cfg.dataset.indices={N}',
-              f'cam_cfg.eval_dataset.indices={N}'])
+    run_tool([
+        sys.executable, 'tools/train.py', 'configs/cam/cam_toy.py',
+        '--work-dir',
+        str(cam_work), '--cfg-options', *opts, f'cam_cfg.dataset.indices={N}',
+        f'cam_cfg.eval_dataset.indices={N}'
+    ])
     assert len(os.listdir(cam_work / 'cams')) == N
     irn_work = tmp_path / 'irn'
-    out = run_tool([sys.executable, 'tools/train.py', 'configs/irn/irn_toy.py',
-                    '--work-dir', str(irn_work), '--cfg-options',
-                    *irn_options(toy_root, cam_work)])
+    out = run_tool([
+        sys.executable, 'tools/train.py', 'configs/irn/irn_toy.py',
+        '--work-dir',
+        str(irn_work), '--cfg-options', *irn_options(toy_root, cam_work)
+    ])
     log = out.stdout + out.stderr
     assert 'loss_neg' in log and 'pseudo mask evaluation' in log
     seeds = sorted(os.listdir(cam_work / 'seeds'))
@@ -66,18 +73,24 @@ def test_cam_to_pseudo_masks(toy_root, tmp_path):
     assert 0 < metrics['mIoU'] <= 100
     # the tool, same code path, same checkpoint, a fresh folder
     ckpt = irn_work / 'epoch_1.pth'
-    out = run_tool([sys.executable, 'tools/make_pseudo_labels.py',
-                    'configs/irn/irn_toy.py', str(ckpt), '--work-dir',
-                    str(tmp_path / 'tool'), '--cfg-options',
-                    *irn_options(toy_root, cam_work)])
+    out = run_tool([
+        sys.executable, 'tools/make_pseudo_labels.py',
+        'configs/irn/irn_toy.py',
+        str(ckpt), '--work-dir',
+        str(tmp_path / 'tool'), '--cfg-options',
+        *irn_options(toy_root, cam_work)
+    ])
     assert f'wrote {N} pseudo masks' in out.stdout
     for name in masks:
         a = np.array(Image.open(irn_work / 'pseudo_masks' / name))
         b = np.array(Image.open(tmp_path / 'tool' / 'pseudo_masks' / name))
         assert np.array_equal(a, b)
     # and a second run keeps every complete file
-    out = run_tool([sys.executable, 'tools/make_pseudo_labels.py',
-                    'configs/irn/irn_toy.py', str(ckpt), '--work-dir',
-                    str(tmp_path / 'tool'), '--cfg-options',
-                    *irn_options(toy_root, cam_work)])
+    out = run_tool([
+        sys.executable, 'tools/make_pseudo_labels.py',
+        'configs/irn/irn_toy.py',
+        str(ckpt), '--work-dir',
+        str(tmp_path / 'tool'), '--cfg-options',
+        *irn_options(toy_root, cam_work)
+    ])
     assert f'wrote 0 pseudo masks of {N}' in out.stdout

@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / 'comnet_mm'
 
@@ -176,7 +174,9 @@ def test_each_module_imports_alone():
     order-dependent import cycle hides behind the package's ``__init__``."""
     modules = sorted(module_name(p) for p in sources())
     out = subprocess.run([sys.executable, '-c', ALONE, *modules],
-                         capture_output=True, text=True, cwd=str(ROOT))
+                         capture_output=True,
+                         text=True,
+                         cwd=str(ROOT))
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == 'failed:', out.stderr[-3000:]
 
@@ -207,6 +207,8 @@ print('ok')
 def test_walk_and_necks_import_with_torch_alone():
     """What the GPU machine has: torch and no OpenMMLab."""
     code = TORCH_ONLY.format(bench=osp.join(str(ROOT), 'benchmarks'))
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
-                         text=True, cwd=str(ROOT))
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         cwd=str(ROOT))
     assert out.returncode == 0 and out.stdout.strip() == 'ok', out.stderr

@@ -1,4 +1,5 @@
-"""Our necks inside configs that are not ours, loaded only by custom_imports."""
+"""Our necks inside configs that are not ours, loaded only by
+custom_imports."""
 import math
 import re
 import sys
@@ -73,8 +74,9 @@ MMSEG = textwrap.dedent('''
             ann_file='ImageSets/Segmentation/train.txt',
             data_prefix=dict(img_path='JPEGImages',
                              seg_map_path='SegmentationClass'),
-            metainfo=dict(classes=('background', 'a', 'b', 'c', 'd', 'e',
-                                   'f'), palette=[[i, i, i] for i in range(7)]),
+            metainfo=dict(
+                classes=('background', 'a', 'b', 'c', 'd', 'e', 'f'),
+                palette=[[i, i, i] for i in range(7)]),
             pipeline=[dict(type='LoadImageFromFile'),
                       dict(type='LoadAnnotations'),
                       dict(type='Resize', scale=(96, 96), keep_ratio=False),
@@ -87,11 +89,16 @@ def _train(tmp_path, body, root):
     cfg.write_text(COMMON + body.format(root=root))
     script = tmp_path / 'train.py'
     script.write_text(TRAIN)
-    out = run_tool([sys.executable, str(script), str(cfg),
-                    str(tmp_path / 'work')])
+    out = run_tool(
+        [sys.executable,
+         str(script),
+         str(cfg),
+         str(tmp_path / 'work')])
     log = out.stdout + out.stderr
-    losses = [float(v) for v in re.findall(r'Iter\(train\).*? loss: ([0-9.na]+)',
-                                           log)]
+    losses = [
+        float(v)
+        for v in re.findall(r'Iter\(train\).*? loss: ([0-9.na]+)', log)
+    ]
     assert len(losses) == 4 and all(math.isfinite(v) for v in losses), log
     return log
 

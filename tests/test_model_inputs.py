@@ -23,8 +23,7 @@ from conftest import REPO
 
 # The transforms of a train pipeline that do not draw random numbers and
 # do not change the pixels' geometry.
-KEEP = ('LoadImageFromFile', 'LoadAnnotations', 'PackInputs',
-        'PackSegInputs')
+KEEP = ('LoadImageFromFile', 'LoadAnnotations', 'PackInputs', 'PackSegInputs')
 STAGES = ('configs/cam/cam_toy.py', 'configs/comnet/comnet_toy.py',
           'configs/irn/irn_toy.py', 'configs/cam/cam_r50_voc.py',
           'configs/irn/irn_r50_voc.py')
@@ -62,9 +61,13 @@ def test_inference_input_equals_training_input(config, image_file):
     model = _model(cfg)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         pipeline = Compose(_train_pipeline(cfg))
-    sample = pipeline(dict(img_path=path, seg_map_path=path[:-7] + 'seg.png',
-                           reduce_zero_label=False, seg_fields=[],
-                           gt_label=np.array([0])))
+    sample = pipeline(
+        dict(
+            img_path=path,
+            seg_map_path=path[:-7] + 'seg.png',
+            reduce_zero_label=False,
+            seg_fields=[],
+            gt_label=np.array([0])))
     batch = pseudo_collate([sample])
     trained = model.data_preprocessor(batch, True)['inputs']
     h, w = rgb.shape[:2]

@@ -11,27 +11,33 @@ import comnet_mm  # noqa: F401  (registers the datasets)
 from comnet_mm.pipeline import (CHAIN, Pipeline, apply_classes,
                                 pipeline_classes, read_classes)
 from comnet_mm.toy import ToyVOCConfig, generate
-from conftest import REPO, SMALL_TOY, SMOKE, run_tool
 from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
+from conftest import REPO, SMALL_TOY, SMOKE, run_tool
 
 
 def test_apply_classes_hand_case():
     old, new = ('a', 'b'), ('x', 'y', 'z', 'w')
     cfg = dict(
         classes=('a', 'b'),
-        model=dict(head=dict(num_classes=2), aux=dict(num_classes=3),
-                   other=dict(num_classes=30, flag=True)),
+        model=dict(
+            head=dict(num_classes=2),
+            aux=dict(num_classes=3),
+            other=dict(num_classes=30, flag=True)),
         meta=dict(classes=['background', 'a', 'b']),
         metric=dict(class_names=('a', 'b'), num_classes=2),
-        keep=('a', ), n=2)
+        keep=('a', ),
+        n=2)
     out = apply_classes(cfg, old, new)
     assert out == dict(
         classes=('x', 'y', 'z', 'w'),
-        model=dict(head=dict(num_classes=4), aux=dict(num_classes=5),
-                   other=dict(num_classes=30, flag=True)),
+        model=dict(
+            head=dict(num_classes=4),
+            aux=dict(num_classes=5),
+            other=dict(num_classes=30, flag=True)),
         meta=dict(classes=['background', 'x', 'y', 'z', 'w']),
         metric=dict(class_names=('x', 'y', 'z', 'w'), num_classes=4),
-        keep=('a', ), n=2)  # only `num_classes` keys are counts
+        keep=('a', ),
+        n=2)  # only `num_classes` keys are counts
     assert cfg['classes'] == ('a', 'b')  # a copy
 
 
@@ -69,8 +75,10 @@ def _stage_configs(root, tmp_path, **extra):
     cfg.data_root = str(root)
     cfg.merge_from_dict(extra)
     pipe = Pipeline(cfg, str(tmp_path / 'work'))
-    return {s.config: Config.fromfile(pipe.stage_config(s))
-            for s in pipe.chain if s.tool == 'train' and not s.shared}
+    return {
+        s.config: Config.fromfile(pipe.stage_config(s))
+        for s in pipe.chain if s.tool == 'train' and not s.shared
+    }
 
 
 @pytest.mark.parametrize('num_classes', [4, 9])
@@ -78,8 +86,8 @@ def test_stage_configs_follow_the_data(num_classes, tmp_path):
     """Every class-dependent value of the three toy stage configs, from a
     data root with another number of classes and nothing else changed."""
     root = tmp_path / 'data'
-    generate(str(root), ToyVOCConfig(**dict(SMALL_TOY,
-                                            num_classes=num_classes)))
+    generate(
+        str(root), ToyVOCConfig(**dict(SMALL_TOY, num_classes=num_classes)))
     names = read_classes(str(root / 'classes.txt'))
     assert len(names) == num_classes
     cfgs = _stage_configs(root, tmp_path)
@@ -112,8 +120,9 @@ def test_fewer_classes_than_the_data_is_an_error_naming_the_mask(tmp_path):
     generate(str(root), ToyVOCConfig(**dict(SMALL_TOY, num_classes=5)))
     cfgs = _stage_configs(root, tmp_path, classes=('p', 'q', 'r'))
     init_default_scope('mmpretrain')
-    with pytest.raises(ValueError,
-                       match=r'mask .*\.png holds labels \[\d\] outside 0\.\.3'):
+    with pytest.raises(
+            ValueError,
+            match=r'mask .*\.png holds labels \[\d\] outside 0\.\.3'):
         DATASETS.build(cfgs['cam'].cam_cfg.dataset).full_init()
 
 
@@ -134,16 +143,21 @@ def test_pipeline_end_to_end_on_own_classes(num_classes, tmp_path):
     """The README's command on a generated set of ``num_classes`` classes,
     every stage shortened: it runs through and scores every class."""
     root = tmp_path / 'data'
-    generate(str(root), ToyVOCConfig(**dict(SMALL_TOY,
-                                            num_classes=num_classes)))
+    generate(
+        str(root), ToyVOCConfig(**dict(SMALL_TOY, num_classes=num_classes)))
     imagenet = str(tmp_path / 'imagenet')
-    generate_pretrain(imagenet, ToyImageNetConfig(
-        num_classes=8, train_per_class=4, val_per_class=2, size=64))
+    generate_pretrain(
+        imagenet,
+        ToyImageNetConfig(
+            num_classes=8, train_per_class=4, val_per_class=2, size=64))
     work = tmp_path / 'work'
-    run_tool([sys.executable, 'tools/run_pipeline.py',
-              'configs/pipeline/comnet_toy.py', '--work-dir', str(work),
-              '--data-root', str(root), '--pretrain-data-root', imagenet,
-              '--no-vis', '--cfg-options', *SMOKE])
+    run_tool([
+        sys.executable, 'tools/run_pipeline.py',
+        'configs/pipeline/comnet_toy.py', '--work-dir',
+        str(work), '--data-root',
+        str(root), '--pretrain-data-root', imagenet, '--no-vis',
+        '--cfg-options', *SMOKE
+    ])
     row = json.load(open(work / 'results.json'))['comnet_toy']
     assert set(row['wall_s']) == {s.name for s in CHAIN}
     run = work / 'comnet_toy'

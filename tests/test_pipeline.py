@@ -13,15 +13,24 @@ from PIL import Image
 from comnet_mm.pipeline import CHAIN, Pipeline, rebase_paths, results_table
 from conftest import REPO, SMALL_IMAGENET, SMOKE, run_tool
 
+
 def test_rebase_paths_hand_case():
     cfg = dict(
-        a='data/toy', b='data/toy/JPEGImages', c='data/toy2/x',
+        a='data/toy',
+        b='data/toy/JPEGImages',
+        c='data/toy2/x',
         d=['w/cam/epoch_12.pth', 'w/cam/cams', ('w/cam', 3)],
         e=dict(f='w/camera', g=None))
-    out = rebase_paths(cfg, {'data/toy': '/new/data', 'w/cam': '/run/cam',
-                             'w/cam/epoch_12.pth': '/run/cam/epoch_1.pth'})
+    out = rebase_paths(
+        cfg, {
+            'data/toy': '/new/data',
+            'w/cam': '/run/cam',
+            'w/cam/epoch_12.pth': '/run/cam/epoch_1.pth'
+        })
     assert out == dict(
-        a='/new/data', b='/new/data/JPEGImages', c='data/toy2/x',
+        a='/new/data',
+        b='/new/data/JPEGImages',
+        c='data/toy2/x',
         d=['/run/cam/epoch_1.pth', '/run/cam/cams', ('/run/cam', 3)],
         e=dict(f='w/camera', g=None))
     assert isinstance(out['d'][2], tuple)
@@ -62,7 +71,8 @@ def test_stage_configs_are_linked(tmp_path):
 def test_results_table():
     rec = lambda s, t, **m: dict(stage=s, wall_s=t, metrics=m)  # noqa: E731
     md, table = results_table({
-        'a': [rec('cam', 10.04, **{'CAM mIoU': 41.567}), rec('seg', 5)],
+        'a': [rec('cam', 10.04, **{'CAM mIoU': 41.567}),
+              rec('seg', 5)],
         'b': [rec('cam', 20, **{'CAM mIoU': 12.0})],
     })
     lines = md.strip().split('\n')
@@ -91,10 +101,11 @@ def test_make_demo_reduced_then_resume(tmp_path):
     data, work = tmp_path / 'toy_voc', tmp_path / 'demo'
     imagenet = tmp_path / 'toy_imagenet'
     opts = '--cfg-options ' + ' '.join(SMOKE)
-    out = run_tool(['make', 'demo', f'DATA={data}', f'WORK={work}',
-                    f'PRETRAIN_DATA={imagenet}',
-                    'PRETRAIN_DATA_OPTS=' + ' '.join(SMALL_IMAGENET),
-                    f'DEMO_OPTS={opts}'])
+    out = run_tool([
+        'make', 'demo', f'DATA={data}', f'WORK={work}',
+        f'PRETRAIN_DATA={imagenet}',
+        'PRETRAIN_DATA_OPTS=' + ' '.join(SMALL_IMAGENET), f'DEMO_OPTS={opts}'
+    ])
     log = _log(out)
     table = json.load(open(work / 'results.json'))
     assert set(table) == {'baseline_toy', 'comnet_toy'}
@@ -125,18 +136,23 @@ def test_make_demo_reduced_then_resume(tmp_path):
     # it run again (the complete one is moved aside, not deleted)
     run = work / 'comnet_toy'
     os.remove(run / 'seg_test' / 'test_metrics.json')
-    args = [sys.executable, 'tools/run_pipeline.py',
-            'configs/pipeline/comnet_toy.py', '--work-dir', str(work),
-            '--data-root', str(data), '--pretrain-data-root', str(imagenet),
-            '--no-vis', '--cfg-options', *SMOKE]
+    args = [
+        sys.executable, 'tools/run_pipeline.py',
+        'configs/pipeline/comnet_toy.py', '--work-dir',
+        str(work), '--data-root',
+        str(data), '--pretrain-data-root',
+        str(imagenet), '--no-vis', '--cfg-options', *SMOKE
+    ]
     log = _log(run_tool(args))
     for stage in ('pretrain', 'cam', 'irn', 'seg'):
         assert f'[{stage}] complete, skipped' in log
     assert '[seg_test] done' in log and '[seg_test_crf] done' in log
-    assert len([d for d in os.listdir(run)
-                if d.startswith('seg_test_crf.stale-')]) == 1
-    assert json.load(open(work / 'results.json'))['comnet_toy'][
-        'skipped'] == ['pretrain', 'cam', 'irn', 'seg']
+    assert len([
+        d for d in os.listdir(run) if d.startswith('seg_test_crf.stale-')
+    ]) == 1
+    assert json.load(open(work / 'results.json'))['comnet_toy']['skipped'] == [
+        'pretrain', 'cam', 'irn', 'seg'
+    ]
 
     # resume 2: the IRN stage was interrupted while writing pseudo masks
     # (no stage.json, one mask missing): it resumes from its checkpoint,
@@ -147,13 +163,14 @@ def test_make_demo_reduced_then_resume(tmp_path):
     kept = os.stat(run / 'irn' / 'pseudo_masks' / masks[1]).st_mtime_ns
     log = _log(run_tool(args))
     assert '[cam] complete, skipped' in log
-    irn_cmd = [line for line in log.splitlines()
-               if line.startswith('[irn] ') and 'train.py' in line]
+    irn_cmd = [
+        line for line in log.splitlines()
+        if line.startswith('[irn] ') and 'train.py' in line
+    ]
     assert irn_cmd and irn_cmd[0].endswith('--resume')
     irn_log = open(run / 'irn' / 'stage_output.log').read()
     assert 'wrote 1 pseudo masks of 8' in irn_log
-    assert os.stat(run / 'irn' / 'pseudo_masks' /
-                   masks[1]).st_mtime_ns == kept
+    assert os.stat(run / 'irn' / 'pseudo_masks' / masks[1]).st_mtime_ns == kept
     assert osp.isfile(run / 'irn' / 'pseudo_masks' / masks[0])
     assert '[seg] done' in log and '[seg_test] done' in log
 
@@ -169,17 +186,23 @@ def test_pipeline_distributed_on_cpu(toy_root, tmp_path):
         port = s.getsockname()[1]
     work = tmp_path / 'ddp'
     imagenet = str(tmp_path / 'imagenet')
-    generate_pretrain(imagenet, ToyImageNetConfig(
-        num_classes=8, train_per_class=4, val_per_class=2, size=64))
-    out = run_tool([sys.executable, 'tools/run_pipeline.py',
-                    'configs/pipeline/comnet_toy.py', '--work-dir', str(work),
-                    '--data-root', str(toy_root), '--pretrain-data-root',
-                    imagenet, '--launcher', 'pytorch',
-                    '--gpus', '2', '--port', str(port), '--no-vis',
-                    '--cfg-options', *SMOKE])
+    generate_pretrain(
+        imagenet,
+        ToyImageNetConfig(
+            num_classes=8, train_per_class=4, val_per_class=2, size=64))
+    out = run_tool([
+        sys.executable, 'tools/run_pipeline.py',
+        'configs/pipeline/comnet_toy.py', '--work-dir',
+        str(work), '--data-root',
+        str(toy_root), '--pretrain-data-root', imagenet, '--launcher',
+        'pytorch', '--gpus', '2', '--port',
+        str(port), '--no-vis', '--cfg-options', *SMOKE
+    ])
     log = _log(out)
-    commands = [line for line in log.splitlines()
-                if line.startswith('[') and 'tools/' in line]
+    commands = [
+        line for line in log.splitlines()
+        if line.startswith('[') and 'tools/' in line
+    ]
     assert len(commands) == len(CHAIN)
     for line in commands:
         assert '-m torch.distributed.run --nproc_per_node=2' in line
@@ -212,10 +235,14 @@ def test_seeds_table_hand_case():
     from comnet_mm.pipeline import seeds_table
     rec = lambda s, t, **m: dict(stage=s, wall_s=t, metrics=m)  # noqa: E731
     md, table = seeds_table({
-        'a': {0: [rec('cam', 10, **{'CAM mIoU': 40.0})],
-              1: [rec('cam', 20, **{'CAM mIoU': 44.0})],
-              2: [rec('cam', 30, **{'CAM mIoU': 42.0})]},
-        'b': {0: [rec('cam', 5, **{'CAM mIoU': 10.0})]},
+        'a': {
+            0: [rec('cam', 10, **{'CAM mIoU': 40.0})],
+            1: [rec('cam', 20, **{'CAM mIoU': 44.0})],
+            2: [rec('cam', 30, **{'CAM mIoU': 42.0})]
+        },
+        'b': {
+            0: [rec('cam', 5, **{'CAM mIoU': 10.0})]
+        },
     })
     lines = md.strip().split('\n')
     assert lines[0] == '| pipeline | seeds | CAM mIoU | cam (s) |'
@@ -237,13 +264,15 @@ def test_seed_options_and_shared_stage(tmp_path):
     assert 'randomness' not in cfg.cam.options  # the input is unchanged
     cfg.data_root = str(tmp_path / 'voc')
     cfg.pretrain_data_root = str(tmp_path / 'imagenet')
-    pipe = Pipeline(cfg, str(tmp_path / 'run' / 'comnet_toy' / 'seed0'),
-                    shared_dir=str(tmp_path / 'run'))
+    pipe = Pipeline(
+        cfg,
+        str(tmp_path / 'run' / 'comnet_toy' / 'seed0'),
+        shared_dir=str(tmp_path / 'run'))
     stages = {s.name: s for s in pipe.chain}
-    assert pipe.stage_dir(stages['pretrain']) == str(
-        tmp_path / 'run' / 'pretrain')
-    assert pipe.stage_dir(stages['cam']) == str(
-        tmp_path / 'run' / 'comnet_toy' / 'seed0' / 'cam')
+    assert pipe.stage_dir(stages['pretrain']) == str(tmp_path / 'run' /
+                                                     'pretrain')
+    assert pipe.stage_dir(stages['cam']) == str(tmp_path / 'run' /
+                                                'comnet_toy' / 'seed0' / 'cam')
     pre = Config.fromfile(pipe.stage_config(stages['pretrain']))
     assert pre.train_dataloader.dataset.data_root == str(
         tmp_path / 'imagenet')  # its own data, not the pipeline's
@@ -257,7 +286,8 @@ def test_seed_options_and_shared_stage(tmp_path):
     # a pipeline config without the key has no pretraining stage
     voc = Config.fromfile(f'{REPO}/configs/pipeline/comnet_r50_voc.py')
     assert 'pretrain' not in [
-        s.name for s in Pipeline(voc, str(tmp_path / 'x')).chain]
+        s.name for s in Pipeline(voc, str(tmp_path / 'x')).chain
+    ]
 
 
 def test_stale_stages_follow_the_newest_upstream(tmp_path, monkeypatch):
@@ -303,10 +333,19 @@ def test_pretrain_metric_from_the_scalar_log(tmp_path):
     for folder, top1 in ((old, 90.0), (new, 40.0)):
         folder.mkdir(parents=True)
         (folder / 'scalars.json').write_text(
-            json.dumps({'loss': 1.0, 'step': 1}) + '\n' +
-            json.dumps({'accuracy/top1': top1 - 10, 'step': 4}) + '\n' +
-            json.dumps({'accuracy/top1': top1, 'step': 8}) + '\n' +
-            json.dumps({'loss': 0.5, 'step': 9}) + '\n')
+            json.dumps({
+                'loss': 1.0,
+                'step': 1
+            }) + '\n' + json.dumps({
+                'accuracy/top1': top1 - 10,
+                'step': 4
+            }) + '\n' + json.dumps({
+                'accuracy/top1': top1,
+                'step': 8
+            }) + '\n' + json.dumps({
+                'loss': 0.5,
+                'step': 9
+            }) + '\n')
     os.utime(old / 'scalars.json', (1, 1))
     assert pipe.read_metrics(stage) == {'pretrain top-1': 40.0}
 
@@ -318,24 +357,27 @@ def test_seeds_end_to_end(toy_root, tmp_path):
     is the mean +- std of the seeds' own metric files."""
     from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
     imagenet = str(tmp_path / 'imagenet')
-    generate_pretrain(imagenet, ToyImageNetConfig(
-        num_classes=8, train_per_class=4, val_per_class=2, size=64))
+    generate_pretrain(
+        imagenet,
+        ToyImageNetConfig(
+            num_classes=8, train_per_class=4, val_per_class=2, size=64))
     work = tmp_path / 'bench'
-    run_tool([sys.executable, 'tools/run_pipeline.py',
-              'configs/pipeline/baseline_toy.py', '--seeds', '0', '1',
-              '--work-dir', str(work), '--data-root', toy_root,
-              '--pretrain-data-root', imagenet, '--no-vis',
-              '--cfg-options', *SMOKE])
+    run_tool([
+        sys.executable, 'tools/run_pipeline.py',
+        'configs/pipeline/baseline_toy.py', '--seeds', '0', '1', '--work-dir',
+        str(work), '--data-root', toy_root, '--pretrain-data-root', imagenet,
+        '--no-vis', '--cfg-options', *SMOKE
+    ])
     table = json.load(open(work / 'results.json'))['baseline_toy']
     assert table['seeds'] == [0, 1]
     cams = []
     for k in (0, 1):
         run = work / 'baseline_toy' / f'seed{k}'
         for stage in ('cam', 'irn', 'seg'):
-            assert Config.fromfile(
-                str(run / stage / 'config.py')).randomness.seed == k
-        cams.append(json.load(open(run / 'cam' / 'cams_metrics.json'))[
-            'cam/mIoU'])
+            assert Config.fromfile(str(run / stage /
+                                       'config.py')).randomness.seed == k
+        cams.append(
+            json.load(open(run / 'cam' / 'cams_metrics.json'))['cam/mIoU'])
     m = table['metrics']['CAM mIoU']
     assert m['values'] == cams
     assert m['mean'] == pytest.approx(sum(cams) / 2)

@@ -10,9 +10,9 @@ from mmengine.registry import MODELS, DefaultScope
 from PIL import Image
 
 from comnet_mm.toy import ToyVOCConfig
+from comnet_mm.toy.generator import class_look
 from comnet_mm.toy.pretrain import (ToyImageNetConfig, class_looks,
                                     class_names, generate_pretrain)
-from comnet_mm.toy.generator import class_look
 from conftest import REPO
 
 SMALL = dict(num_classes=9, train_per_class=3, val_per_class=2, size=64)
@@ -29,8 +29,8 @@ def test_layout_labels_and_looks(tmp_path):
     assert names == class_names(cfg) and len(names) == 9
     assert names[:6] == list(ToyVOCConfig().names)  # the toy classes first
     for split, per in (('train', 3), ('val', 2)):
-        lines = open(osp.join(root, 'meta', split + '.txt')).read().split(
-            '\n')[:-1]
+        lines = open(osp.join(root, 'meta',
+                              split + '.txt')).read().split('\n')[:-1]
         assert len(lines) == 9 * per
         for line in lines:
             rel, label = line.split()
@@ -48,8 +48,8 @@ def test_layout_labels_and_looks(tmp_path):
     voc = ToyVOCConfig()
     for c in range(6):
         p, r, f = class_look(c, voc)
-        assert (tuple(looks[c][0]), looks[c][1], looks[c][2]) == (tuple(p),
-                                                                  r, f)
+        assert (tuple(looks[c][0]), looks[c][1], looks[c][2]) == (tuple(p), r,
+                                                                  f)
     # kept when the parameters match, refused when they differ
     assert generate_pretrain(root, cfg)['num_classes'] == 9
     with pytest.raises(FileExistsError, match='parameters'):
@@ -76,8 +76,10 @@ def test_stages_start_from_the_pretrained_backbone(config, tmp_path):
         model = MODELS.build(cfg.model)
     model.init_weights()
     got = model.backbone.state_dict()
-    want = {k[len('backbone.'):]: v for k, v in pre.state_dict().items()
-            if k.startswith('backbone.')}
+    want = {
+        k[len('backbone.'):]: v
+        for k, v in pre.state_dict().items() if k.startswith('backbone.')
+    }
     assert set(got) == set(want)
     for k in want:
         assert torch.equal(got[k], want[k]), k

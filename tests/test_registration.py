@@ -39,8 +39,10 @@ def _check(tmp_path, scope):
     script = tmp_path / 'build.py'
     script.write_text(BUILD)
     out = run_tool([sys.executable, str(script), str(cfg)]).stdout.split()
-    assert out == ['CAMClassifier', 'CAMHead', 'RandomCropPad',
-                   'CoOccurrentGroupDataset', 'VOCTagDataset']
+    assert out == [
+        'CAMClassifier', 'CAMHead', 'RandomCropPad', 'CoOccurrentGroupDataset',
+        'VOCTagDataset'
+    ]
 
 
 def test_mmpretrain_config(tmp_path):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from comnet_mm.structures.crf import crf_labels, crf_probs
 from comnet_mm.irn.seeds import seed_labels
+from comnet_mm.structures.crf import crf_labels, crf_probs
 
 
 def two_tone(h=40, w=40, edge=20):

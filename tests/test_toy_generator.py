@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from comnet_mm.toy import ToyVOCConfig, border_band, generate, make_sample
+from comnet_mm.toy import ToyVOCConfig, border_band, generate
 from comnet_mm.toy import generator as gen_mod
+from comnet_mm.toy import make_sample
+from comnet_mm.toy.cli import config_from_args, config_parser
 from conftest import SMALL_TOY
 
 
@@ -17,14 +19,15 @@ def _split(root, name):
 
 
 def test_layout(toy_root):
-    train_aug, train, val = (_split(toy_root, s)
-                             for s in ('train_aug', 'train', 'val'))
+    train_aug, train, val = (
+        _split(toy_root, s) for s in ('train_aug', 'train', 'val'))
     assert len(train_aug) == 48 and len(train) == 16 and len(val) == 16
     assert set(train) <= set(train_aug)
     assert not set(val) & set(train_aug)
     for i in train_aug + val:
         assert osp.isfile(osp.join(toy_root, 'JPEGImages', i + '.jpg'))
-        aug = Image.open(osp.join(toy_root, 'SegmentationClassAug', i + '.png'))
+        aug = Image.open(
+            osp.join(toy_root, 'SegmentationClassAug', i + '.png'))
         assert aug.mode == 'P'
         jpg = Image.open(osp.join(toy_root, 'JPEGImages', i + '.jpg'))
         assert aug.size == jpg.size
@@ -78,6 +81,7 @@ def test_kept_when_same_params_refused_when_different(toy_root):
 
 
 def test_failed_generation_leaves_nothing(tmp_path, monkeypatch):
+
     def broken(out, cfg, params):
         os.makedirs(osp.join(out, 'JPEGImages'))
         raise RuntimeError('disk full')
@@ -110,3 +114,13 @@ def test_bad_parameters():
         ToyVOCConfig(num_classes=11)
     with pytest.raises(ValueError, match='num_train'):
         ToyVOCConfig(num_train=500, num_train_aug=400)
+
+
+def test_generator_command_line_covers_every_field():
+    parser = config_parser('x', ToyVOCConfig, skip=('names', ))
+    args = parser.parse_args(['out', '--num-classes', '4', '--min-size', '96'])
+    assert config_from_args(args, ToyVOCConfig, skip=('names', )) == \
+        ToyVOCConfig(num_classes=4, min_size=96)
+    default = parser.parse_args(['out'])
+    assert config_from_args(
+        default, ToyVOCConfig, skip=('names', )) == ToyVOCConfig()

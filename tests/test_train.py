@@ -13,7 +13,8 @@ from conftest import fast_options, run_tool
 def train(work_dir, root, max_epochs, *extra):
     return run_tool([
         sys.executable, 'tools/train.py', 'configs/cam/cam_toy.py',
-        '--work-dir', str(work_dir), *extra, '--cfg-options',
+        '--work-dir',
+        str(work_dir), *extra, '--cfg-options',
         *fast_options(root, max_epochs)
     ])
 
@@ -43,8 +44,7 @@ def test_train_then_resume(toy_root, tmp_path):
         '_last_value']
     # and the weights trained on from epoch 1's
     key = 'head.classifier.weight'
-    assert not torch.equal(first['state_dict'][key],
-                           second['state_dict'][key])
+    assert not torch.equal(first['state_dict'][key], second['state_dict'][key])
 
 
 @pytest.mark.slow
@@ -53,15 +53,18 @@ def test_test_tool(toy_root, tmp_path):
     train(work, toy_root, 1)
     out = run_tool([
         sys.executable, 'tools/test.py', 'configs/cam/cam_toy.py',
-        str(work / 'epoch_1.pth'), '--work-dir', str(tmp_path / 'test'),
-        '--cfg-options', f'test_dataloader.dataset.data_root={toy_root}',
+        str(work / 'epoch_1.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={toy_root}',
         'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False'
     ])
     assert 'multi-label/mAP' in out.stdout + out.stderr
     with pytest.raises(AssertionError, match='checkpoint not found'):
-        run_tool([sys.executable, 'tools/test.py', 'configs/cam/cam_toy.py',
-                  str(tmp_path / 'nope.pth')])
+        run_tool([
+            sys.executable, 'tools/test.py', 'configs/cam/cam_toy.py',
+            str(tmp_path / 'nope.pth')
+        ])
 
 
 def test_weights_only_still_refuses_other_globals(tmp_path):
@@ -81,11 +84,12 @@ def _free_port():
 @pytest.mark.slow
 def test_dist_train_two_processes_on_cpu(toy_root, tmp_path):
     work = tmp_path / 'ddp'
-    out = run_tool(
-        ['bash', 'tools/dist_train.sh', 'configs/cam/cam_toy.py', '2',
-         '--work-dir', str(work), '--cfg-options',
-         *fast_options(toy_root, 1, batch=2)],
-        env=dict(PYTHON=sys.executable, PORT=str(_free_port())))
+    out = run_tool([
+        'bash', 'tools/dist_train.sh', 'configs/cam/cam_toy.py', '2',
+        '--work-dir',
+        str(work), '--cfg-options', *fast_options(toy_root, 1, batch=2)
+    ],
+                   env=dict(PYTHON=sys.executable, PORT=str(_free_port())))
     log = out.stdout + out.stderr
     assert 'Distributed training: True' in log
     ckpt = load(work / 'epoch_1.pth')

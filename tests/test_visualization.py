@@ -19,9 +19,9 @@ def test_partner_points_brute_force():
     rng = np.random.default_rng(0)
     img = rng.integers(0, 255, (128, 128, 3), dtype=np.uint8)
     gt = np.zeros((128, 128), np.uint8)
-    gt[32:96, 16:80] = 3      # the largest object: class 3
+    gt[32:96, 16:80] = 3  # the largest object: class 3
     gt[100:124, 100:124] = 5  # a smaller one
-    gt[0:8, 120:128] = 255    # ignore
+    gt[0:8, 120:128] = 255  # ignore
     with torch.no_grad():
         point, partners, (h, w), same = partner_points(model, img, gt, 128)
         neck = model.neck[1]

@@ -1,7 +1,8 @@
 """Write and score the CAMs of a trained CAM checkpoint (multi-scale + flip).
 
     python tools/make_cams.py CONFIG CKPT [--work-dir DIR] [--cfg-options ...]
-    bash: torchrun --nproc_per_node N tools/make_cams.py CONFIG CKPT --launcher pytorch
+    torchrun --nproc_per_node N tools/make_cams.py CONFIG CKPT \
+        --launcher pytorch
 
 Same code path as the ``CAMGenerationHook`` that runs after training: the
 split, scales and metric come from the config's ``cam_cfg``; files go to
@@ -17,8 +18,8 @@ from comnet_mm.engine import stage_tool_setup
 
 
 def main():
-    cfg, model = stage_tool_setup(__doc__.split('\n')[0], 'cam_cfg',
-                                  'head.class_maps')
+    cfg, model = stage_tool_setup(
+        __doc__.split('\n')[0], 'cam_cfg', 'head.class_maps')
     metrics = run_cam_stage(model, cfg.cam_cfg, cfg.work_dir)
     if metrics:
         print(json.dumps(metrics))

@@ -23,39 +23,50 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from comnet_mm.utils.per_image import write_text_atomic
-from comnet_mm.visualization import draw_pipeline_figures
 from comnet_mm.pipeline import (Pipeline, find_config, results_table,
                                 seed_options, seeds_table)
+from comnet_mm.utils.per_image import write_text_atomic
+from comnet_mm.visualization import draw_pipeline_figures
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Run comnet_mm pipelines')
     parser.add_argument('pipelines', nargs='+', help='pipeline config(s)')
-    parser.add_argument('--work-dir', default='work_dirs/pipeline',
-                        help='pipeline P runs in <work-dir>/<P name>')
-    parser.add_argument('--data-root', help='override each data_root')
-    parser.add_argument('--pretrain-data-root',
-                        help='override each pretrain_data_root (the toy\'s '
-                        'ImageNet stand-in)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--work-dir',
+        default='work_dirs/pipeline',
+        help='pipeline P runs in <work-dir>/<P name>')
+    parser.add_argument('--data-root', help='override each data_root')
+    parser.add_argument(
+        '--pretrain-data-root',
+        help='override each pretrain_data_root (the toy\'s '
+        'ImageNet stand-in)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override pipeline config keys, e.g. '
         'cam.options.train_cfg.max_epochs=1')
-    parser.add_argument('--launcher', choices=['none', 'pytorch'],
-                        default='none', help='pytorch: every stage under '
-                        'torchrun with --gpus processes (gloo without CUDA)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch'],
+        default='none',
+        help='pytorch: every stage under '
+        'torchrun with --gpus processes (gloo without CUDA)')
     parser.add_argument('--gpus', type=int, default=1)
     parser.add_argument('--port', type=int, default=29500)
-    parser.add_argument('--verbose', action='store_true',
-                        help='stream the stages\' output')
-    parser.add_argument('--no-vis', action='store_true',
-                        help='do not draw the figures')
-    parser.add_argument('--vis-images', type=int, default=4,
-                        help='images per figure')
-    parser.add_argument('--seeds', type=int, nargs='+',
-                        help='run each pipeline once per seed (randomness.'
-                        'seed of every stage) and tabulate mean +- std')
+    parser.add_argument(
+        '--verbose', action='store_true', help='stream the stages\' output')
+    parser.add_argument(
+        '--no-vis', action='store_true', help='do not draw the figures')
+    parser.add_argument(
+        '--vis-images', type=int, default=4, help='images per figure')
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        nargs='+',
+        help='run each pipeline once per seed (randomness.'
+        'seed of every stage) and tabulate mean +- std')
     return parser.parse_args()
 
 
@@ -74,25 +85,35 @@ def main():
         if name in dirs:
             raise ValueError(f'two pipeline configs named {name}')
         dirs[name] = osp.join(args.work_dir, name)
-        runs = {None: dirs[name]} if args.seeds is None else {
-            k: osp.join(dirs[name], f'seed{k}') for k in args.seeds}
+        runs = {
+            None: dirs[name]
+        } if args.seeds is None else {
+            k: osp.join(dirs[name], f'seed{k}')
+            for k in args.seeds
+        }
         for seed, folder in runs.items():
             print(f'=== pipeline {name} ({path}) in {folder}', flush=True)
             run_cfg = cfg if seed is None else seed_options(cfg, seed)
-            pipeline = Pipeline(run_cfg, folder, args.launcher, args.gpus,
-                                args.port, args.verbose,
-                                shared_dir=args.work_dir)
+            pipeline = Pipeline(
+                run_cfg,
+                folder,
+                args.launcher,
+                args.gpus,
+                args.port,
+                args.verbose,
+                shared_dir=args.work_dir)
             records = pipeline.run(log=lambda s: print(s, flush=True))
             per_seed.setdefault(name, {})[seed] = records
         if args.seeds is not None:  # the figures show the first seed
             dirs[name] = runs[args.seeds[0]]
         results[name] = per_seed[name][args.seeds[0] if args.seeds else None]
-    markdown, table = (results_table(results) if args.seeds is None else
-                       seeds_table(per_seed))
+    markdown, table = (
+        results_table(results)
+        if args.seeds is None else seeds_table(per_seed))
     os.makedirs(args.work_dir, exist_ok=True)
     write_text_atomic(osp.join(args.work_dir, 'results.md'), markdown)
-    write_text_atomic(osp.join(args.work_dir, 'results.json'),
-                      json.dumps(table, indent=1))
+    write_text_atomic(
+        osp.join(args.work_dir, 'results.json'), json.dumps(table, indent=1))
     if not args.no_vis:
         figures = draw_pipeline_figures(dirs, osp.join(args.work_dir, 'vis'),
                                         args.vis_images)

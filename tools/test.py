@@ -10,7 +10,6 @@ import argparse
 import os.path as osp
 
 import numpy as np
-
 from mmengine.runner import Runner
 
 import comnet_mm  # noqa: F401  (registers our modules, allows checkpoints)
@@ -34,7 +33,9 @@ def parse_args():
         'model.crf to the config\'s crf_params, {} = IRN\'s, unless the '
         'config already sets model.crf)')
     parser.add_argument(
-        '--tta', action='store_true', help='test-time augmentation (the '
+        '--tta',
+        action='store_true',
+        help='test-time augmentation (the '
         'config\'s tta_pipeline and tta_model; not with the CRF)')
     add_common_args(parser)
     return parser.parse_args()

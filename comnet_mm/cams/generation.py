@@ -4,7 +4,6 @@ resumable, split across ranks. Used by the ``after_train`` hook and by
 import os.path as osp
 
 import mmcv
-import numpy as np
 import torch
 from mmengine.dist import get_dist_info
 from mmengine.registry import METRICS as MMENGINE_METRICS
@@ -18,7 +17,10 @@ from .inference import multiscale_cams
 
 
 @torch.no_grad()
-def generate_cams(model, dataset, out_dir: str, scales=(1.0, 0.5, 1.5, 2.0),
+def generate_cams(model,
+                  dataset,
+                  out_dir: str,
+                  scales=(1.0, 0.5, 1.5, 2.0),
                   flip: bool = True) -> int:
     """Write ``<out_dir>/<img_id>.npz`` for this rank's share of the split.
 
@@ -51,9 +53,11 @@ def score_cams(dataset, out_dir: str, metric_cfg: dict) -> dict:
                              'CAMs against (dataset without seg_map_path)')
         cams = load_cams(osp.join(out_dir, info['img_id'] + '.npz'))
         metric.process(None, [
-            dict(cams=cams['high_res'], cam_labels=cams['keys'],
-                 gt_sem_seg=read_label_map(info['seg_map_path']),
-                 img_id=info['img_id'])
+            dict(
+                cams=cams['high_res'],
+                cam_labels=cams['keys'],
+                gt_sem_seg=read_label_map(info['seg_map_path']),
+                img_id=info['img_id'])
         ])
     return metric.evaluate(len(dataset))
 
@@ -78,5 +82,5 @@ def run_cam_stage(model, cam_cfg: dict, work_dir: str) -> dict:
         return {}
     eval_set = build_split(cam_cfg['eval_dataset']) \
         if cam_cfg.get('eval_dataset') else dataset
-    return write_metrics(score_cams(eval_set, out_dir, cam_cfg['metric']),
-                         out_dir)
+    return write_metrics(
+        score_cams(eval_set, out_dir, cam_cfg['metric']), out_dir)

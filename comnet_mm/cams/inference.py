@@ -49,9 +49,10 @@ def multiscale_cams(model,
     size16 = tuple(16 * s for s in strided_size((h, w), 16))
     keys_t = torch.as_tensor(list(keys), dtype=torch.long)
     if not len(keys_t):  # an image without classes has no CAMs
-        return dict(keys=np.zeros(0, np.int64),
-                    cam=np.zeros((0, ) + size4, np.float32),
-                    high_res=np.zeros((0, h, w), np.float32))
+        return dict(
+            keys=np.zeros(0, np.int64),
+            cam=np.zeros((0, ) + size4, np.float32),
+            high_res=np.zeros((0, h, w), np.float32))
     low = high = 0
     for scale in scales:
         im = img if scale == 1.0 else mmcv.imresize(
@@ -59,8 +60,9 @@ def multiscale_cams(model,
             interpolation='bicubic')
         t = torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1)
         views = [t, t.flip(-1)] if flip else [t]
-        maps = F.relu(model.head.class_maps(model.extract_feat(
-            model_inputs(model, views))))
+        maps = F.relu(
+            model.head.class_maps(
+                model.extract_feat(model_inputs(model, views))))
         m = maps[0] + maps[1].flip(-1) if flip else maps[0]
         m = m[keys_t.to(m.device)][None].float()
         low = low + F.interpolate(

@@ -7,8 +7,7 @@ from .voc import VOC_CLASSES, VOCTagDataset
 
 __all__ = [
     'COCO_CLASSES', 'COCOObjectSegDataset', 'COCOTagDataset',
-    'CoOccurrentGroupDataset',
-    'group_collate', 'SegTagDataset', 'read_label_map',
-    'read_split', 'tags_from_label_map', 'RandomCropPad', 'VOC_CLASSES',
-    'VOCTagDataset'
+    'CoOccurrentGroupDataset', 'group_collate', 'SegTagDataset',
+    'read_label_map', 'read_split', 'tags_from_label_map', 'RandomCropPad',
+    'VOC_CLASSES', 'VOCTagDataset'
 ]

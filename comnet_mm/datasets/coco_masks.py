@@ -20,7 +20,7 @@ from typing import List, Tuple
 import numpy as np
 
 from comnet_mm.utils.per_image import (png_complete, save_png_atomic,
-                                        write_text_atomic)
+                                       write_text_atomic)
 from .coco import COCO_CLASSES
 
 
@@ -72,8 +72,9 @@ def convert_split(ann_file: str, out_dir: str, list_file: str) -> List[str]:
         stem = osp.splitext(coco.loadImgs(img_id)[0]['file_name'])[0]
         path = osp.join(out_dir, stem + '.png')
         if png_complete(path):
-            n_objects = sum(not a.get('iscrowd', 0) for a in coco.loadAnns(
-                coco.getAnnIds(imgIds=img_id)))
+            n_objects = sum(
+                not a.get('iscrowd', 0)
+                for a in coco.loadAnns(coco.getAnnIds(imgIds=img_id)))
         else:
             mask, n_objects = semantic_mask(coco, img_id, labels)
             save_png_atomic(path, mask)

@@ -1,4 +1,5 @@
-"""Groups of N images that share a class: the input of inter-matching (Sec. III-A, III-C).
+"""Groups of N images that share a class: the input of inter-matching
+(Sec. III-A, III-C).
 
 mmengine has no wrapper that draws partners by label (mmdet's
 MultiImageMixDataset draws them at random from the whole set), so this one is

@@ -44,7 +44,8 @@ def read_label_map(path: str) -> np.ndarray:
         raise ValueError(f'mask {path} cannot be read: {e}') from None
 
 
-def tags_from_label_map(label: np.ndarray, num_classes: int,
+def tags_from_label_map(label: np.ndarray,
+                        num_classes: int,
                         path: str = '<array>') -> List[int]:
     """Foreground tags (0..C-1) of a label map with 0 = bg, 255 = ignore.
 
@@ -186,7 +187,7 @@ class SegTagDataset(MultiLabelDataset):
                 info['gt_label'] = tags[img_id]
             else:
                 label = read_label_map(info['seg_map_path'])
-                info['gt_label'] = tags_from_label_map(
-                    label, self.num_classes, info['seg_map_path'])
+                info['gt_label'] = tags_from_label_map(label, self.num_classes,
+                                                       info['seg_map_path'])
             data_list.append(info)
         return data_list

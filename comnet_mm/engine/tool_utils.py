@@ -95,7 +95,9 @@ def build_and_load(cfg: Config, checkpoint: str):
     state = ckpt.get('state_dict', ckpt)
     want = model.state_dict()
     missing = sorted(set(want) - set(state))
-    shapes = [k for k in want if k in state and state[k].shape != want[k].shape]
+    shapes = [
+        k for k in want if k in state and state[k].shape != want[k].shape
+    ]
     if missing or shapes:
         raise ValueError(
             f'checkpoint {checkpoint} is not a checkpoint of this model '

@@ -1,4 +1,5 @@
-"""CAM quality: background threshold -> argmax -> mIoU, as IRN and COMNet report it."""
+"""CAM quality: background threshold -> argmax -> mIoU, as IRN and COMNet
+report it."""
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
@@ -84,22 +85,21 @@ class CAMIoUMetric(BaseMetric):
         mious = {}
         per_class = None
         for t, thr in enumerate(self.thresholds):
-            m = IoUMetric.total_area_to_metrics(
-                *torch.from_numpy(total[t]), ['mIoU'])
+            m = IoUMetric.total_area_to_metrics(*torch.from_numpy(total[t]),
+                                                ['mIoU'])
             mious[thr] = float(np.round(np.nanmean(m['IoU']) * 100, 2))
             if thr == self.bg_thr:
                 per_class = m['IoU']
         best = max(mious, key=lambda t: (mious[t], -t))
-        table = OrderedDict(
-            (name, round(float(v) * 100, 2))
-            for name, v in zip(self.class_names, per_class))
+        table = OrderedDict((name, round(float(v) * 100, 2))
+                            for name, v in zip(self.class_names, per_class))
         print_log(
             f'CAM IoU per class at bg_thr={self.bg_thr}: ' +
             ', '.join(f'{k} {v}' for k, v in table.items()),
             logger='current')
         print_log(
-            'CAM mIoU per threshold: ' +
-            ', '.join(f'{t}: {v}' for t, v in mious.items()),
+            'CAM mIoU per threshold: ' + ', '.join(f'{t}: {v}'
+                                                   for t, v in mious.items()),
             logger='current')
-        return dict(mIoU=mious[self.bg_thr], best_mIoU=mious[best],
-                    best_thr=best)
+        return dict(
+            mIoU=mious[self.bg_thr], best_mIoU=mious[best], best_thr=best)

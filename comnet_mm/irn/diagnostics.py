@@ -82,22 +82,26 @@ def edges_at_stride4(gt: np.ndarray, size) -> np.ndarray:
     return edge
 
 
-def boundary_counts(boundary: np.ndarray, edges: np.ndarray,
+def boundary_counts(boundary: np.ndarray,
+                    edges: np.ndarray,
                     thr: float = 0.5) -> Dict[str, float]:
     """Sums for boundary-vs-edge statistics of one image."""
     hit = boundary > thr
     return dict(
-        edge_cells=int(edges.sum()), flat_cells=int((~edges).sum()),
+        edge_cells=int(edges.sum()),
+        flat_cells=int((~edges).sum()),
         edge_sum=float(boundary[edges].sum()),
         flat_sum=float(boundary[~edges].sum()),
-        hit_on_edge=int((hit & edges).sum()), hit=int(hit.sum()))
+        hit_on_edge=int((hit & edges).sum()),
+        hit=int(hit.sum()))
 
 
 def boundary_summary(c: Dict[str, float]) -> Dict[str, float]:
     return {
-        'boundary mean on mask edges': c['edge_sum'] / max(c['edge_cells'],
-                                                           1),
-        'boundary mean off edges': c['flat_sum'] / max(c['flat_cells'], 1),
+        'boundary mean on mask edges':
+        c['edge_sum'] / max(c['edge_cells'], 1),
+        'boundary mean off edges':
+        c['flat_sum'] / max(c['flat_cells'], 1),
         'boundary > 0.5 on edges (% of edge cells)':
         100.0 * c['hit_on_edge'] / max(c['edge_cells'], 1),
         'boundary > 0.5 precision (% on edges)':
@@ -109,5 +113,6 @@ def sweep_labels(walked: torch.Tensor, keys: torch.Tensor, image_size,
                  thresholds: Sequence[float]):
     """Label maps of one walked image for each background threshold
     (:func:`comnet_mm.irn.random_walk.walk_to_labels`)."""
-    return [walk_to_labels(walked, keys, image_size, t).numpy()
-            for t in thresholds]
+    return [
+        walk_to_labels(walked, keys, image_size, t).numpy() for t in thresholds
+    ]

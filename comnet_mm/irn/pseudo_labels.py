@@ -18,9 +18,14 @@ from .random_walk import random_walk, walk_to_labels
 
 
 @torch.no_grad()
-def generate_pseudo_labels(model, dataset, cam_dir: str, out_dir: str,
-                           beta: float = 10.0, steps: int = 256,
-                           radius: int = 5, bg_thr: float = 0.25) -> int:
+def generate_pseudo_labels(model,
+                           dataset,
+                           cam_dir: str,
+                           out_dir: str,
+                           beta: float = 10.0,
+                           steps: int = 256,
+                           radius: int = 5,
+                           bg_thr: float = 0.25) -> int:
     """Write ``<out_dir>/<img_id>.png`` (0 bg, c + 1 class c) for this rank's
     share of ``dataset`` from ``<cam_dir>/<img_id>.npz`` (atomic, resumable).
     """
@@ -33,10 +38,9 @@ def generate_pseudo_labels(model, dataset, cam_dir: str, out_dir: str,
         boundary = model.boundary_map(model_inputs(model, [img]))
         cam = torch.from_numpy(cams['cam']).to(boundary)
         if cam.shape[1:] != boundary.shape:
-            raise ValueError(
-                f'stride-4 CAMs of {info["img_id"]} are '
-                f'{tuple(cam.shape[1:])}, the boundary map is '
-                f'{tuple(boundary.shape)}')
+            raise ValueError(f'stride-4 CAMs of {info["img_id"]} are '
+                             f'{tuple(cam.shape[1:])}, the boundary map is '
+                             f'{tuple(boundary.shape)}')
         if len(cam):
             walked = random_walk(cam, boundary, beta, steps, radius)
             labels = walk_to_labels(walked, torch.from_numpy(cams['keys']),
@@ -64,10 +68,13 @@ def score_label_maps(dataset, label_dir: str, class_names) -> dict:
         if not osp.isfile(path):
             raise FileNotFoundError(f'pseudo mask not found: {path}')
         pred = torch.from_numpy(read_label_map(path).astype(np.int64))
-        gt = torch.from_numpy(read_label_map(info['seg_map_path']).astype(
-            np.int64))
-        metric.process(None, [dict(pred_sem_seg=dict(data=pred[None]),
-                                   gt_sem_seg=dict(data=gt[None]))])
+        gt = torch.from_numpy(
+            read_label_map(info['seg_map_path']).astype(np.int64))
+        metric.process(None, [
+            dict(
+                pred_sem_seg=dict(data=pred[None]),
+                gt_sem_seg=dict(data=gt[None]))
+        ])
     return metric.evaluate(len(dataset))
 
 

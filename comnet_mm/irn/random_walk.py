@@ -19,7 +19,8 @@ h x w boundary map B in [0, 1] and the K class maps of an image:
 
 Here the walk applies T 256 times to the K class maps at once as a sparse
 CSR product (torch.sparse; 69 slots per row, built in a fixed layout), so
-memory is O(69 hw) and time O(256 * 69 * hw * K). A is symmetric, so x T = (T^T x^T)^T with
+memory is O(69 hw) and time O(256 * 69 * hw * K). A is symmetric, so
+x T = (T^T x^T)^T with
 T^T = A^beta divided row-wise by the column sums of A^beta.
 """
 from typing import Tuple
@@ -30,11 +31,13 @@ import torch.nn.functional as F
 from comnet_mm.structures.affinity_paths import path_affinities, search_paths
 from comnet_mm.structures.cam_maps import labels_from_scores
 
+
 def _pair_indices(h: int, w: int, radius: int, device):
     """Flat (src, dst) indices of each pixel and its half-plane neighbours
     (dst clamped into the image where the neighbour is outside)."""
     ys, xs = torch.meshgrid(
-        torch.arange(h, device=device), torch.arange(w, device=device),
+        torch.arange(h, device=device),
+        torch.arange(w, device=device),
         indexing='ij')
     src, dst = [], []
     for (dy, dx), _ in search_paths(radius):
@@ -76,8 +79,7 @@ def transition_t(boundary: torch.Tensor,
     itype = torch.int32 if vals.numel() < 2**31 else torch.int64
     idx = torch.arange(n, device=boundary.device, dtype=itype).view(h, w)
     ys, xs = idx // w, idx % w
-    cols = torch.empty((n, vals.shape[1]), dtype=itype,
-                       device=boundary.device)
+    cols = torch.empty((n, vals.shape[1]), dtype=itype, device=boundary.device)
     cols[:, 0] = idx.reshape(-1)
     k = 1
     for sign in (1, -1):
@@ -86,8 +88,12 @@ def transition_t(boundary: torch.Tensor,
             inside = (ty >= 0) & (ty < h) & (tx >= 0) & (tx < w)
             cols[:, k] = torch.where(inside, ty * w + tx, idx).reshape(-1)
             k += 1
-    crow = torch.arange(0, vals.numel() + 1, vals.shape[1],
-                        device=boundary.device, dtype=itype)
+    crow = torch.arange(
+        0,
+        vals.numel() + 1,
+        vals.shape[1],
+        device=boundary.device,
+        dtype=itype)
     return torch.sparse_csr_tensor(crow, cols.reshape(-1),
                                    vals.reshape(-1).contiguous(), (n, n))
 
@@ -163,7 +169,8 @@ def walk_to_labels(walked: torch.Tensor,
         (H, W) int64 labels: 0 background, c + 1 for class index c.
     """
     height, width = image_size
-    up = F.interpolate(walked[None], scale_factor=4, mode='bilinear',
-                       align_corners=False)[0, :, :height, :width]
+    up = F.interpolate(
+        walked[None], scale_factor=4, mode='bilinear',
+        align_corners=False)[0, :, :height, :width]
     up = up / up.max().clamp_min(1e-30)
     return labels_from_scores(up, keys, bg_thr)

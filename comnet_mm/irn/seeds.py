@@ -6,13 +6,16 @@ import numpy as np
 import torch
 
 from comnet_mm.structures.cam_maps import labels_from_scores, load_cams
+from comnet_mm.structures.crf import crf_labels
 from comnet_mm.utils.per_image import (png_complete, run_per_image,
                                        save_png_atomic)
-from comnet_mm.structures.crf import crf_labels
 
 
-def seed_labels(img: np.ndarray, high_res: np.ndarray, keys: np.ndarray,
-                fg_thr: float = 0.30, bg_thr: float = 0.05,
+def seed_labels(img: np.ndarray,
+                high_res: np.ndarray,
+                keys: np.ndarray,
+                fg_thr: float = 0.30,
+                bg_thr: float = 0.05,
                 **crf) -> np.ndarray:
     """Confident foreground / background from full-size CAMs, CRF-refined.
 
@@ -46,10 +49,15 @@ def seed_labels(img: np.ndarray, high_res: np.ndarray, keys: np.ndarray,
     return seed.astype(np.uint8)
 
 
-def generate_seeds(dataset, cam_dir: str, out_dir: str, fg_thr: float = 0.30,
-                   bg_thr: float = 0.05, crf: dict = None) -> int:
+def generate_seeds(dataset,
+                   cam_dir: str,
+                   out_dir: str,
+                   fg_thr: float = 0.30,
+                   bg_thr: float = 0.05,
+                   crf: dict = None) -> int:
     """Write ``<out_dir>/<img_id>.png`` seeds from ``<cam_dir>/<img_id>.npz``
     for this rank's share of ``dataset`` (atomic, resumable)."""
+
     def make(info, path):
         cams = load_cams(osp.join(cam_dir, info['img_id'] + '.npz'))
         img = mmcv.imread(info['img_path'], channel_order='rgb')
@@ -60,8 +68,9 @@ def generate_seeds(dataset, cam_dir: str, out_dir: str, fg_thr: float = 0.30,
                 f'CAMs of {info["img_id"]} are {cams["high_res"].shape[1:]}, '
                 f'the image is {img.shape[:2]}')
         save_png_atomic(
-            path, seed_labels(img, cams['high_res'], cams['keys'], fg_thr,
-                              bg_thr, **(crf or {})))
+            path,
+            seed_labels(img, cams['high_res'], cams['keys'], fg_thr, bg_thr,
+                        **(crf or {})))
 
     return run_per_image(dataset, out_dir, '.png', make, png_complete,
                          'seed maps')

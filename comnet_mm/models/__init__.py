@@ -5,7 +5,7 @@ from .necks import InterMatching, IntraMatching, co_occurrent_mask
 from .segmentors import CRFEncoderDecoder
 
 __all__ = [
-    'CAMClassifier', 'CAMHead', 'InterMatching',
-    'IntraMatching', 'co_occurrent_mask', 'IRNBoundaryNet', 'affinity_labels',
-    'boundary_loss', 'CRFEncoderDecoder'
+    'CAMClassifier', 'CAMHead', 'InterMatching', 'IntraMatching',
+    'co_occurrent_mask', 'IRNBoundaryNet', 'affinity_labels', 'boundary_loss',
+    'CRFEncoderDecoder'
 ]

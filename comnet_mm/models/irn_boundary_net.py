@@ -6,7 +6,8 @@ fused by a 1x1 conv into one boundary logit map. Training pairs come from the
 seeds: pixels within ``radius`` (10) at stride 4 are a positive pair when
 both seeds carry the same label (background or foreground), negative when
 they differ, ignored when either is 255. The affinity of a pair is 1 - max
-boundary on its path (:func:`comnet_mm.structures.affinity_paths.path_affinities`), and
+boundary on its path
+(:func:`comnet_mm.structures.affinity_paths.path_affinities`), and
 the loss is IRN's: (bg-pos/2 + fg-pos/2 + neg) / 2 of the mean
 -log(aff) / -log(1 - aff) terms. IRN's displacement branch (instances) is
 not needed for semantic segmentation and is left out.
@@ -24,7 +25,8 @@ from comnet_mm.registry import MODELS
 from comnet_mm.structures.affinity_paths import path_affinities, search_paths
 
 
-def affinity_labels(seeds: torch.Tensor, radius: int = 10,
+def affinity_labels(seeds: torch.Tensor,
+                    radius: int = 10,
                     ignore_index: int = 255) -> Tuple[torch.Tensor, ...]:
     """Pair labels of the half-plane neighbours within ``radius``.
 
@@ -37,8 +39,9 @@ def affinity_labels(seeds: torch.Tensor, radius: int = 10,
     """
     b, h, w = seeds.shape
     r = radius
-    padded = F.pad(seeds[:, None].float(), (r, r, 0, r),
-                   value=float(ignore_index))[:, 0].long()
+    padded = F.pad(
+        seeds[:, None].float(), (r, r, 0, r),
+        value=float(ignore_index))[:, 0].long()
     src_ok = seeds != ignore_index
     bg, fg, neg = [], [], []
     for (dy, dx), _ in search_paths(radius):
@@ -51,7 +54,8 @@ def affinity_labels(seeds: torch.Tensor, radius: int = 10,
     return tuple(torch.stack(m, 1).float() for m in (bg, fg, neg))
 
 
-def boundary_loss(boundary: torch.Tensor, seeds: torch.Tensor,
+def boundary_loss(boundary: torch.Tensor,
+                  seeds: torch.Tensor,
                   radius: int = 10) -> dict:
     """IRN's balanced affinity loss for (B, h, w) boundary probabilities."""
     aff = path_affinities(boundary, radius)
@@ -75,7 +79,8 @@ class IRNBoundaryNet(BaseModel):
     Args:
         backbone (dict): the CAM network's backbone config (mmpretrain
             ``ResNet``); load its weights from the CAM checkpoint with
-            ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
+            ``init_cfg=dict(type='Pretrained', checkpoint=...,
+            prefix='backbone.')``.
         in_channels (Sequence[int]): channels of stem, layer1..layer4.
         branch_channels (int): width of each stage's branch (IRN: 32).
         radius (int): pair radius of the training loss (IRN: 10).
@@ -93,8 +98,8 @@ class IRNBoundaryNet(BaseModel):
                  radius: int = 10,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        super().__init__(data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             self.backbone = PRETRAIN_MODELS.build(backbone)
         for p in self.backbone.parameters():
@@ -130,8 +135,8 @@ class IRNBoundaryNet(BaseModel):
         for branch, f in zip(self.branches, feats):
             y = branch(f)
             if y.shape[-2:] != size:
-                y = F.interpolate(y, size, mode='bilinear',
-                                  align_corners=False)
+                y = F.interpolate(
+                    y, size, mode='bilinear', align_corners=False)
             outs.append(y)
         return self.fuse(torch.cat(outs, 1))
 
@@ -150,8 +155,8 @@ class IRNBoundaryNet(BaseModel):
         out = []
         for s in data_samples:
             seed = s.gt_sem_seg.data[0].long()[2::4, 2::4][:h, :w]
-            seed = F.pad(seed, (0, w - seed.shape[1], 0, h - seed.shape[0]),
-                         value=255)
+            seed = F.pad(
+                seed, (0, w - seed.shape[1], 0, h - seed.shape[0]), value=255)
             out.append(seed)
         return torch.stack(out)
 
@@ -161,8 +166,9 @@ class IRNBoundaryNet(BaseModel):
         if mode == 'loss':
             logits = self.boundary_logits(inputs)
             seeds = self.seeds_at_stride4(data_samples, logits.shape[-2:])
-            return boundary_loss(torch.sigmoid(logits[:, 0]),
-                                 seeds.to(logits.device), self.radius)
+            return boundary_loss(
+                torch.sigmoid(logits[:, 0]), seeds.to(logits.device),
+                self.radius)
         if mode == 'predict':
             logits = self.boundary_logits(inputs)
             for s, lg in zip(data_samples, torch.sigmoid(logits[:, 0])):

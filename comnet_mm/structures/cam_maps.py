@@ -33,8 +33,11 @@ def labels_from_scores(maps: torch.Tensor, keys: torch.Tensor,
     and pseudo masks.
     """
     keys = torch.as_tensor(keys).long().to(maps.device)
-    bg = torch.full((1, ) + tuple(maps.shape[1:]), float(bg_thr),
-                    dtype=maps.dtype, device=maps.device)
+    bg = torch.full(
+        (1, ) + tuple(maps.shape[1:]),
+        float(bg_thr),
+        dtype=maps.dtype,
+        device=maps.device)
     ids = torch.cat([keys.new_zeros(1), keys + 1])
     return ids[torch.cat([bg, maps]).argmax(0)]
 
@@ -49,8 +52,7 @@ def load_cams(path: str) -> Dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as f:
             out = {k: f[k] for k in CAM_KEYS}
-    except (OSError, ValueError, KeyError, EOFError,
-            zipfile.BadZipFile) as e:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
         raise ValueError(f'CAM file {path} is not a complete CAM file: {e}') \
             from None
     k = len(out['keys'])

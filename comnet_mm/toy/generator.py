@@ -1,11 +1,13 @@
-"""A synthetic dataset in the exact VOC 2012 layout that has VOC's WSSS problem.
+"""A synthetic dataset in the exact VOC 2012 layout that has VOC's WSSS
+problem.
 
 VOC, COCO and ImageNet weights cannot be downloaded where this project is
 developed and tested, so every stage of the pipeline runs on data made here.
 The data is built to reproduce what COMNet is about, not to be easy:
 
 * Each class is an object made of a large **body** and a small **part**
-  (about a tenth of the object). The part has a colour and a pattern that belong
+  (about a tenth of the object). The part has a colour and a pattern that
+  belong
   to this class alone; the body's colour and stripe texture come from a
   *family* shared by two classes (class ``c`` belongs to family ``c % F``). A
   classifier can name the class from the part, but the body only narrows it to
@@ -25,7 +27,7 @@ Layout written under ``root`` (names as in VOC 2012 + SBD aug)::
     SegmentationClassAug/<id>.png   palette PNG, train_aug + val; no border
                                     band, as in the SBD conversion
     ImageSets/Segmentation/{train_aug,train,val}.txt
-    cls_labels.txt                  "<id> <c> <c> ..." foreground indices 0..C-1
+    cls_labels.txt                  "<id> <c> <c> ..." foreground 0..C-1
     classes.txt                     one class name a line (background excluded)
     stats.json                      parameters and statistics (see ``stats``)
 
@@ -47,10 +49,11 @@ CLASS_NAMES = ('alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta',
 
 # Distinctive part colours (one per class) and body families (base colour,
 # stripe period in pixels, stripe angle in degrees).
-_PART_COLOURS = np.array(
-    [(230, 30, 30), (30, 200, 40), (40, 60, 230), (240, 220, 20),
-     (220, 30, 220), (20, 220, 220), (250, 140, 0), (130, 0, 250),
-     (255, 255, 255), (0, 0, 0)], dtype=np.float32)
+_PART_COLOURS = np.array([(230, 30, 30), (30, 200, 40), (40, 60, 230),
+                          (240, 220, 20), (220, 30, 220), (20, 220, 220),
+                          (250, 140, 0), (130, 0, 250), (255, 255, 255),
+                          (0, 0, 0)],
+                         dtype=np.float32)
 _FAMILIES = [((150, 110, 80), 6.0, 30.0), ((120, 125, 135), 5.0, 120.0),
              ((95, 130, 90), 7.0, 75.0), ((160, 140, 110), 4.0, 160.0),
              ((110, 95, 125), 8.0, 10.0)]
@@ -104,9 +107,10 @@ class ToyVOCConfig:
                              f'{self.min_size}, {self.max_size}')
         if self.size_step < 1 or self.min_size % self.size_step or \
                 self.max_size % self.size_step:
-            raise ValueError(f'min_size and max_size ({self.min_size}, '
-                             f'{self.max_size}) must be multiples of size_step '
-                             f'({self.size_step})')
+            raise ValueError(
+                f'min_size and max_size ({self.min_size}, '
+                f'{self.max_size}) must be multiples of size_step '
+                f'({self.size_step})')
         if self.max_objects < 1:
             raise ValueError(f'max_objects must be >= 1, got '
                              f'{self.max_objects}')
@@ -181,7 +185,12 @@ def class_look(c: int, cfg: ToyVOCConfig) -> Tuple[np.ndarray, float, int]:
     return _PART_COLOURS[c], c + 2, cfg.family(c)
 
 
-def _draw_object(img, label, c, cfg: ToyVOCConfig, rng, look=None,
+def _draw_object(img,
+                 label,
+                 c,
+                 cfg: ToyVOCConfig,
+                 rng,
+                 look=None,
                  scale: float = 1.0):
     """Paint one object of class ``c`` (body + part) into ``img``/``label``.
 
@@ -393,8 +402,8 @@ def _write(out, cfg: ToyVOCConfig, params: dict) -> dict:
                 palette)
         tags = [c - 1 for c in np.unique(label) if c > 0]
         lines.append(' '.join([img_id] + [str(t) for t in tags]))
-    for name, split in (('train_aug', train_aug), ('train', train),
-                        ('val', val)):
+    for name, split in (('train_aug', train_aug), ('train', train), ('val',
+                                                                     val)):
         with open(osp.join(out, 'ImageSets/Segmentation', name + '.txt'),
                   'w') as f:
             f.write('\n'.join(split) + '\n')

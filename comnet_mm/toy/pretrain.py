@@ -99,12 +99,13 @@ def make_picture(index: int, label: int, look, cfg: ToyImageNetConfig):
     img = _background(cfg.size, cfg.size,
                       ToyVOCConfig(num_classes=2 * len(_FAMILIES)), rng)
     mask = np.zeros((cfg.size, cfg.size), np.uint8)
-    _draw_object(img, mask, label, None, rng, look=look,
-                 scale=cfg.object_scale)
+    _draw_object(
+        img, mask, label, None, rng, look=look, scale=cfg.object_scale)
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def generate_pretrain(root: str, cfg: ToyImageNetConfig = None,
+def generate_pretrain(root: str,
+                      cfg: ToyImageNetConfig = None,
                       overwrite: bool = False) -> dict:
     """Write the set under ``root`` (kept when it exists with the same
     parameters; other parameters are refused unless ``overwrite``)."""

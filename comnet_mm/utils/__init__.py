@@ -2,9 +2,9 @@
 distribution. Imports nothing of comnet_mm but :mod:`comnet_mm.registry`."""
 from .checkpoint import allow_mmengine_checkpoints, mmengine_checkpoint_globals
 from .dist import setup_cpu_distributed
-from .per_image import (atomic_write, build_split, png_complete,
-                        run_per_image, save_npz_atomic, save_png_atomic,
-                        stage_model, write_metrics, write_text_atomic)
+from .per_image import (atomic_write, build_split, png_complete, run_per_image,
+                        save_npz_atomic, save_png_atomic, stage_model,
+                        write_metrics, write_text_atomic)
 
 __all__ = [
     'allow_mmengine_checkpoints', 'mmengine_checkpoint_globals',

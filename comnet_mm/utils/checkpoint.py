@@ -26,9 +26,9 @@ def mmengine_checkpoint_globals() -> List[object]:
     except ImportError:  # numpy < 2
         from numpy.core.multiarray import _reconstruct, scalar
     dtypes = [
-        type(np.dtype(t)) for t in (np.float64, np.float32, np.float16,
-                                    np.int64, np.int32, np.int8, np.uint8,
-                                    np.bool_)
+        type(np.dtype(t))
+        for t in (np.float64, np.float32, np.float16, np.int64, np.int32,
+                  np.int8, np.uint8, np.bool_)
     ]
     return [
         HistoryBuffer, builtins.getattr, np.ndarray, np.dtype, _reconstruct,

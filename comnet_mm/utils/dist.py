@@ -24,8 +24,10 @@ def setup_cpu_distributed(cfg, launcher: str) -> bool:
     """
     if launcher != 'pytorch' or torch.cuda.is_available():
         return False
-    missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
-               if k not in os.environ]
+    missing = [
+        k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
+        if k not in os.environ
+    ]
     if missing:
         raise RuntimeError(
             f'--launcher pytorch needs {missing} in the environment; start '

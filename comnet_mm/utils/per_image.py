@@ -69,8 +69,9 @@ def save_npz_atomic(path: str, **arrays):
 
 def save_png_atomic(path: str, label: np.ndarray):
     """A uint8 label map as a grey PNG, atomically."""
-    atomic_write(path, lambda t: Image.fromarray(label.astype(np.uint8)).save(
-        t, format='PNG'), '.png')
+    atomic_write(
+        path, lambda t: Image.fromarray(label.astype(np.uint8)).save(
+            t, format='PNG'), '.png')
 
 
 def png_complete(path: str) -> bool:
@@ -103,8 +104,9 @@ def run_per_image(dataset, out_dir: str, suffix: str,
         if bar is not None:
             bar.update()
     # stdout, not the logger: mmengine's logger hides ranks > 0
-    print(f'rank {rank}: wrote {made} {what} of {len(mine)} to {out_dir}',
-          flush=True)
+    print(
+        f'rank {rank}: wrote {made} {what} of {len(mine)} to {out_dir}',
+        flush=True)
     barrier()
     return made
 
@@ -114,6 +116,7 @@ def write_metrics(metrics: dict, out_dir: str) -> dict:
     ``<out_dir>_metrics.json`` (rank 0, atomically); return them as floats."""
     metrics = {k: float(v) for k, v in metrics.items()}
     if get_dist_info()[0] == 0 and metrics:
-        write_text_atomic(out_dir.rstrip('/') + '_metrics.json',
-                          json.dumps(metrics, indent=1))
+        write_text_atomic(
+            out_dir.rstrip('/') + '_metrics.json',
+            json.dumps(metrics, indent=1))
     return metrics

@@ -18,10 +18,11 @@ model = dict(
         base_channels=16,
         strides=(1, 2, 1, 1),  # with the stem's /4: output stride 8
         dilations=(1, 1, 2, 4),
-        init_cfg=dict(type='Pretrained', checkpoint=pretrain_checkpoint,
-                      prefix='backbone.')),
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint=pretrain_checkpoint,
+            prefix='backbone.')),
     head=dict(num_classes=num_classes, in_channels=128))
 train_cfg = dict(max_epochs=8, val_interval=4)
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=4, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=4, max_keep_ckpts=1))

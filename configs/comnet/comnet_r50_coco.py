@@ -1,8 +1,11 @@
 # COMNet on COCO 2014: the COCO CAM recipe with both matching modules.
 _base_ = ['../cam/cam_r50_coco.py']
-model = dict(neck=[
-    dict(type='InterMatching', alpha=1.5, group_size={{_base_.group_size}}),
-    # MLP 2048 -> 512 (BN, ReLU): the paper does not give its shape; a full
-    # 2048-wide layer costs ~20% more step time (benchmarks/README.md).
-    dict(type='IntraMatching', in_channels=2048, mlp_channels=[512], k=8),
-], head=dict(in_channels=512))
+model = dict(
+    neck=[
+        dict(
+            type='InterMatching', alpha=1.5, group_size={{_base_.group_size}}),
+        # MLP 2048 -> 512 (BN, ReLU): the paper does not give its shape; a full
+        # 2048-wide layer costs ~20% more step time (benchmarks/README.md).
+        dict(type='IntraMatching', in_channels=2048, mlp_channels=[512], k=8),
+    ],
+    head=dict(in_channels=512))

@@ -2,9 +2,12 @@
 # with inter-matching (alpha 1.5, pairs) then intra-matching (k 8) on the
 # last ResNet-50 stage, between backbone and CAM head (paper Fig. 1).
 _base_ = ['../cam/cam_r50_voc.py']
-model = dict(neck=[
-    dict(type='InterMatching', alpha=1.5, group_size={{_base_.group_size}}),
-    # MLP 2048 -> 512 (BN, ReLU): the paper does not give its shape; a full
-    # 2048-wide layer costs ~20% more step time (benchmarks/README.md).
-    dict(type='IntraMatching', in_channels=2048, mlp_channels=[512], k=8),
-], head=dict(in_channels=512))
+model = dict(
+    neck=[
+        dict(
+            type='InterMatching', alpha=1.5, group_size={{_base_.group_size}}),
+        # MLP 2048 -> 512 (BN, ReLU): the paper does not give its shape; a full
+        # 2048-wide layer costs ~20% more step time (benchmarks/README.md).
+        dict(type='IntraMatching', in_channels=2048, mlp_channels=[512], k=8),
+    ],
+    head=dict(in_channels=512))

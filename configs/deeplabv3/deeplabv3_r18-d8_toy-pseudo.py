@@ -29,20 +29,38 @@ model = dict(
     pretrained=None,
     backbone=dict(
         _delete_=True,
-        type='ResNet', depth=18, stem_channels=16, base_channels=16,
-        dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1), norm_cfg=norm_cfg,
-        norm_eval=False, contract_dilation=True,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrain_checkpoint,
-                      prefix='backbone.')),
-    decode_head=dict(in_channels=128, channels=64, dilations=(1, 6, 12, 18),
-                     num_classes=num_classes, norm_cfg=norm_cfg),
-    auxiliary_head=dict(in_channels=64, channels=32,
-                        num_classes=num_classes, norm_cfg=norm_cfg))
+        type='ResNet',
+        depth=18,
+        stem_channels=16,
+        base_channels=16,
+        dilations=(1, 1, 2, 4),
+        strides=(1, 2, 1, 1),
+        norm_cfg=norm_cfg,
+        norm_eval=False,
+        contract_dilation=True,
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint=pretrain_checkpoint,
+            prefix='backbone.')),
+    decode_head=dict(
+        in_channels=128,
+        channels=64,
+        dilations=(1, 6, 12, 18),
+        num_classes=num_classes,
+        norm_cfg=norm_cfg),
+    auxiliary_head=dict(
+        in_channels=64,
+        channels=32,
+        num_classes=num_classes,
+        norm_cfg=norm_cfg))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='RandomResize', scale=(1024, 256), ratio_range=(0.5, 2.0),
-         keep_ratio=True),
+    dict(
+        type='RandomResize',
+        scale=(1024, 256),
+        ratio_range=(0.5, 2.0),
+        keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
@@ -62,24 +80,34 @@ train_dataloader = dict(
     dataset=dict(
         type='BaseSegDataset',
         ann_file=data_root + '/ImageSets/Segmentation/train_aug.txt',
-        data_prefix=dict(img_path=data_root + '/JPEGImages',
-                         seg_map_path=pseudo_dir),
-        img_suffix='.jpg', seg_map_suffix='.png',
-        metainfo=metainfo, pipeline=train_pipeline))
+        data_prefix=dict(
+            img_path=data_root + '/JPEGImages', seg_map_path=pseudo_dir),
+        img_suffix='.jpg',
+        seg_map_suffix='.png',
+        metainfo=metainfo,
+        pipeline=train_pipeline))
 val_dataloader = dict(
     num_workers=2,
     dataset=dict(
-        type='BaseSegDataset', data_root=data_root,
+        type='BaseSegDataset',
+        data_root=data_root,
         ann_file='ImageSets/Segmentation/val.txt',
-        data_prefix=dict(img_path='JPEGImages',
-                         seg_map_path='SegmentationClass'),
-        img_suffix='.jpg', seg_map_suffix='.png',
-        metainfo=metainfo, pipeline=test_pipeline))
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClass'),
+        img_suffix='.jpg',
+        seg_map_suffix='.png',
+        metainfo=metainfo,
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
 optim_wrapper = dict(optimizer=dict(lr=0.1))
 param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=iters,
-         by_epoch=False)
+    dict(
+        type='PolyLR',
+        eta_min=1e-4,
+        power=0.9,
+        begin=0,
+        end=iters,
+        by_epoch=False)
 ]
 train_cfg = dict(max_iters=iters, val_interval=iters)
 default_hooks = dict(

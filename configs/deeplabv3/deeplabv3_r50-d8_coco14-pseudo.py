@@ -17,20 +17,25 @@ train_dataloader = dict(
     dataset=dict(
         type='COCOObjectSegDataset',
         ann_file=data_root + '/ImageSets/train.txt',
-        data_prefix=dict(img_path=data_root + '/train2014',
-                         seg_map_path=pseudo_dir)))
+        data_prefix=dict(
+            img_path=data_root + '/train2014', seg_map_path=pseudo_dir)))
 val_dataloader = dict(
     dataset=dict(
         type='COCOObjectSegDataset',
         data_root=data_root,
         ann_file='ImageSets/val.txt',
-        data_prefix=dict(img_path='val2014',
-                         seg_map_path='SegmentationClass/val2014')))
+        data_prefix=dict(
+            img_path='val2014', seg_map_path='SegmentationClass/val2014')))
 test_dataloader = val_dataloader
 iters = 80000
 param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=iters,
-         by_epoch=False)
+    dict(
+        type='PolyLR',
+        eta_min=1e-4,
+        power=0.9,
+        begin=0,
+        end=iters,
+        by_epoch=False)
 ]
 train_cfg = dict(max_iters=iters, val_interval=8000)
 default_hooks = dict(checkpoint=dict(interval=8000))

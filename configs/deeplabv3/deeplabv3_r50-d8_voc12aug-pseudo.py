@@ -20,8 +20,8 @@ train_dataloader = dict(
         type='PascalVOCDataset',
         data_root='',  # complete paths: the masks live in a work dir
         ann_file=data_root + '/ImageSets/Segmentation/train_aug.txt',
-        data_prefix=dict(img_path=data_root + '/JPEGImages',
-                         seg_map_path=pseudo_dir),
+        data_prefix=dict(
+            img_path=data_root + '/JPEGImages', seg_map_path=pseudo_dir),
         pipeline={{_base_.train_pipeline}}))
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader

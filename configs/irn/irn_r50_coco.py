@@ -9,17 +9,18 @@ data_root = 'data/coco2014'
 
 train_split = dict(
     _delete_=True,
-    type='COCOTagDataset', data_root=data_root,
+    type='COCOTagDataset',
+    data_root=data_root,
     ann_file='ImageSets/train.txt',
-    data_prefix=dict(img_path='train2014',
-                     seg_map_path='SegmentationClass/train2014'))
+    data_prefix=dict(
+        img_path='train2014', seg_map_path='SegmentationClass/train2014'))
 seed_cfg = dict(dataset=train_split, cam_dir=cam_dir, out_dir=seed_dir)
-pseudo_cfg = dict(dataset=train_split, eval_dataset=train_split,
-                  cam_dir=cam_dir)
+pseudo_cfg = dict(
+    dataset=train_split, eval_dataset=train_split, cam_dir=cam_dir)
 train_dataloader = dict(
     dataset=dict(
         type='COCOObjectSegDataset',
         ann_file=data_root + '/ImageSets/train.txt',
-        data_prefix=dict(img_path=data_root + '/train2014',
-                         seg_map_path=seed_dir),
+        data_prefix=dict(
+            img_path=data_root + '/train2014', seg_map_path=seed_dir),
         metainfo=None))

@@ -18,50 +18,61 @@ crf_params = dict(gauss_sxy=1.5, bilat_sxy=25)
 model = dict(
     data_preprocessor=dict(size=(crop_size, crop_size)),
     backbone=dict(
-        depth=18, stem_channels=16, base_channels=16,
+        depth=18,
+        stem_channels=16,
+        base_channels=16,
         init_cfg=dict(checkpoint=pretrain_checkpoint, prefix='backbone.')),
     in_channels=(16, 16, 32, 64, 128),
     radius=4)
 train_aug = dict(
-    type='VOCTagDataset', data_root=data_root,
+    type='VOCTagDataset',
+    data_root=data_root,
     ann_file='ImageSets/Segmentation/train_aug.txt',
-    data_prefix=dict(img_path='JPEGImages',
-                     seg_map_path='SegmentationClassAug'),
+    data_prefix=dict(
+        img_path='JPEGImages', seg_map_path='SegmentationClassAug'),
     metainfo=dict(classes=classes))
-seed_cfg = dict(dataset=train_aug, cam_dir=cam_dir, out_dir=seed_dir,
-                crf=crf_params)
+seed_cfg = dict(
+    dataset=train_aug, cam_dir=cam_dir, out_dir=seed_dir, crf=crf_params)
 pseudo_cfg = dict(
     dataset=train_aug,
     eval_dataset=dict(
         _delete_=True,
-        type='VOCTagDataset', data_root=data_root,
+        type='VOCTagDataset',
+        data_root=data_root,
         ann_file='ImageSets/Segmentation/train.txt',
-        data_prefix=dict(img_path='JPEGImages',
-                         seg_map_path='SegmentationClass'),
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClass'),
         metainfo=dict(classes=classes)),
-    cam_dir=cam_dir, radius=3,
+    cam_dir=cam_dir,
+    radius=3,
     # chosen on `train` with tools/analysis_tools/irn_diagnostics.py
     # (docs/benchmark.md): the walk's reach, 3 x sqrt(32) = 17 cells, is
     # 0.9 object sides (VOC's 256 steps of radius 5: 1.7); 256 steps lose
     # 2.6 points there, and the toy CAMs' best threshold is lower than VOC's
-    steps=32, bg_thr=0.15)
+    steps=32,
+    bg_thr=0.15)
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     dataset=dict(
         ann_file=data_root + '/ImageSets/Segmentation/train_aug.txt',
-        data_prefix=dict(img_path=data_root + '/JPEGImages',
-                         seg_map_path=seed_dir),
+        data_prefix=dict(
+            img_path=data_root + '/JPEGImages', seg_map_path=seed_dir),
         type='BaseSegDataset',
         metainfo=dict(classes=('background', ) + classes),
         pipeline=[
             dict(type='LoadImageFromFile'),
             dict(type='LoadAnnotations'),
-            dict(type='RandomResize', scale=(256, 256),
-                 ratio_range=(0.5, 1.5), keep_ratio=True),
+            dict(
+                type='RandomResize',
+                scale=(256, 256),
+                ratio_range=(0.5, 1.5),
+                keep_ratio=True),
             dict(type='RandomFlip', prob=0.5),
-            dict(type='RandomCropPad', crop_size=crop_size,
-                 pad_val=(103.53, 116.28, 123.675)),
+            dict(
+                type='RandomCropPad',
+                crop_size=crop_size,
+                pad_val=(103.53, 116.28, 123.675)),
             dict(type='PackSegInputs'),
         ]))
 train_cfg = dict(max_epochs=3)

@@ -14,20 +14,32 @@ crop_size = 112
 model = dict(
     type='ImageClassifier',
     data_preprocessor=dict(
-        type='ClsDataPreprocessor', num_classes=num_classes,
-        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+        type='ClsDataPreprocessor',
+        num_classes=num_classes,
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
         to_rgb=True),
-    backbone=dict(type='ResNet', depth=18, stem_channels=16,
-                  base_channels=16, out_indices=(3, ), style='pytorch'),
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        stem_channels=16,
+        base_channels=16,
+        out_indices=(3, ),
+        style='pytorch'),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=128,
-              loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-              topk=(1, 5)))
+    head=dict(
+        type='LinearClsHead',
+        num_classes=num_classes,
+        in_channels=128,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, 5)))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=crop_size, crop_ratio_range=(0.25,
-                                                                      1.0)),
+    dict(
+        type='RandomResizedCrop',
+        scale=crop_size,
+        crop_ratio_range=(0.25, 1.0)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3),
     dict(type='PackInputs'),
@@ -39,29 +51,49 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(
-    batch_size=32, num_workers=2, persistent_workers=True,
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type='CustomDataset', data_root=data_root,
-                 ann_file='meta/train.txt', data_prefix='train',
-                 pipeline=train_pipeline))
+    dataset=dict(
+        type='CustomDataset',
+        data_root=data_root,
+        ann_file='meta/train.txt',
+        data_prefix='train',
+        pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=64, num_workers=2, persistent_workers=True,
+    batch_size=64,
+    num_workers=2,
+    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='CustomDataset', data_root=data_root,
-                 ann_file='meta/val.txt', data_prefix='val',
-                 pipeline=test_pipeline))
+    dataset=dict(
+        type='CustomDataset',
+        data_root=data_root,
+        ann_file='meta/val.txt',
+        data_prefix='val',
+        pipeline=test_pipeline))
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 test_dataloader, test_evaluator = val_dataloader, val_evaluator
 
 epochs = 16
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.2, momentum=0.9, weight_decay=5e-5,
-                   nesterov=True))
+    optimizer=dict(
+        type='SGD', lr=0.2, momentum=0.9, weight_decay=5e-5, nesterov=True))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=epochs - 1, by_epoch=True, begin=1,
-         end=epochs, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=0.1,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=epochs - 1,
+        by_epoch=True,
+        begin=1,
+        end=epochs,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=4)
 val_cfg, test_cfg = dict(), dict()

@@ -48,11 +48,13 @@ def dataset_objects(root: str, split: str = 'train_aug'):
         ids = f.read().split()
     out = []
     for i in ids:
-        mask = np.array(Image.open(
-            osp.join(root, 'SegmentationClassAug', i + '.png')))
+        mask = np.array(
+            Image.open(osp.join(root, 'SegmentationClassAug', i + '.png')))
         h, w = mask.shape
-        fracs = [float((mask == c).mean()) for c in np.unique(mask)
-                 if c not in (0, 255)]
+        fracs = [
+            float((mask == c).mean()) for c in np.unique(mask)
+            if c not in (0, 255)
+        ]
         out.append((h, w, fracs))
     return out
 
@@ -78,19 +80,28 @@ def geometry(cam_cfg: Config, irn_cfg: Config, images) -> dict:
     steps = irn_cfg.pseudo_cfg.get('steps', 256)
     train_r = irn_cfg.model.get('radius', 10)
     return {
-        'output stride at the matching layer': os_,
-        'feature points per image (crop)': points,
-        'k / points (%)': 100 * k / points,
-        'inter-matching points per group': group * points,
-        'mean object area, matching-layer cells': float(np.mean(feat_cells)),
-        'mean object area, stride-4 cells': obj4,
-        'IRN walk radius / object side': walk_r / math.sqrt(obj4),
-        'IRN training radius / object side': train_r / math.sqrt(obj4),
+        'output stride at the matching layer':
+        os_,
+        'feature points per image (crop)':
+        points,
+        'k / points (%)':
+        100 * k / points,
+        'inter-matching points per group':
+        group * points,
+        'mean object area, matching-layer cells':
+        float(np.mean(feat_cells)),
+        'mean object area, stride-4 cells':
+        obj4,
+        'IRN walk radius / object side':
+        walk_r / math.sqrt(obj4),
+        'IRN training radius / object side':
+        train_r / math.sqrt(obj4),
         # how far the walk carries a CAM (a diffusion's spread grows with
         # the square root of the steps), in object sides
         'IRN walk reach (radius x sqrt(steps)) / object side':
         walk_r * math.sqrt(steps) / math.sqrt(obj4),
-        'crop / image long side': crop / float(np.mean(long_sides)),
+        'crop / image long side':
+        crop / float(np.mean(long_sides)),
     }
 
 
@@ -99,12 +110,17 @@ def parse_args():
     parser.add_argument('cam_config')
     parser.add_argument('irn_config')
     parser.add_argument('--data-root', help='a VOC-layout dataset to measure')
-    parser.add_argument('--image-size', type=int, nargs=2,
-                        metavar=('H', 'W'),
-                        help='without --data-root: the typical image size')
-    parser.add_argument('--object-fraction', type=float,
-                        help='without --data-root: mean class-region area '
-                        'as a fraction of the image')
+    parser.add_argument(
+        '--image-size',
+        type=int,
+        nargs=2,
+        metavar=('H', 'W'),
+        help='without --data-root: the typical image size')
+    parser.add_argument(
+        '--object-fraction',
+        type=float,
+        help='without --data-root: mean class-region area '
+        'as a fraction of the image')
     parser.add_argument('--json', help='also write the numbers here')
     return parser.parse_args()
 
@@ -118,8 +134,9 @@ def main():
     else:
         raise SystemExit('give --data-root, or --image-size and '
                          '--object-fraction')
-    out = geometry(Config.fromfile(args.cam_config),
-                   Config.fromfile(args.irn_config), images)
+    out = geometry(
+        Config.fromfile(args.cam_config), Config.fromfile(args.irn_config),
+        images)
     for key, value in out.items():
         print(f'{key}: {value:.4g}')
     if args.json:

@@ -19,21 +19,20 @@ import numpy as np
 import torch
 
 import comnet_mm  # noqa: F401  (registers our modules, allows checkpoints)
-from comnet_mm.structures import load_cams
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.engine import stage_tool_setup
-from comnet_mm.utils.per_image import build_split
 from comnet_mm.irn import diagnostics as diag
 from comnet_mm.irn.random_walk import random_walk
-from comnet_mm.structures import labels_from_scores
 from comnet_mm.models.inputs import model_inputs
+from comnet_mm.structures import labels_from_scores, load_cams
+from comnet_mm.utils.per_image import build_split
 
 THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 
 
 def main():
-    cfg, model = stage_tool_setup(__doc__.split('\n')[0], 'pseudo_cfg',
-                                  'boundary_map')
+    cfg, model = stage_tool_setup(
+        __doc__.split('\n')[0], 'pseudo_cfg', 'boundary_map')
     pcfg = cfg.pseudo_cfg
     seed_dir = cfg.seed_cfg['out_dir']
     dataset = build_split(pcfg['eval_dataset'])
@@ -62,10 +61,10 @@ def main():
         for j, t in enumerate(THRESHOLDS):
             cam_iou[j].add(labels_from_scores(high, keys, t).numpy(), gt)
         if len(keys):
-            walked = random_walk(torch.from_numpy(cams['cam']).to(boundary),
-                                 boundary, pcfg.get('beta', 10.0),
-                                 pcfg.get('steps', 256),
-                                 pcfg.get('radius', 5))
+            walked = random_walk(
+                torch.from_numpy(cams['cam']).to(boundary), boundary,
+                pcfg.get('beta', 10.0), pcfg.get('steps', 256),
+                pcfg.get('radius', 5))
             labels = diag.sweep_labels(walked.cpu(), keys, gt.shape,
                                        THRESHOLDS)
         else:
@@ -77,9 +76,13 @@ def main():
         out.update(diag.seed_summary(seeds))
     out.update(diag.boundary_summary(bounds))
     out['CAM mIoU by bg threshold'] = {
-        str(t): m.value() for t, m in zip(THRESHOLDS, cam_iou)}
+        str(t): m.value()
+        for t, m in zip(THRESHOLDS, cam_iou)
+    }
     out['walk mIoU by bg threshold'] = {
-        str(t): m.value() for t, m in zip(THRESHOLDS, walk_iou)}
+        str(t): m.value()
+        for t, m in zip(THRESHOLDS, walk_iou)
+    }
     text = json.dumps(out, indent=1)
     print(text)
     if cfg.get('diag_out'):

@@ -15,8 +15,10 @@ from comnet_mm.datasets.coco_masks import convert_split
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('root', help='COCO 2014 folder (annotations/, '
-                        'train2014/, val2014/)')
+    parser.add_argument(
+        'root',
+        help='COCO 2014 folder (annotations/, '
+        'train2014/, val2014/)')
     parser.add_argument('--splits', nargs='+', default=['train', 'val'])
     args = parser.parse_args()
     for split in args.splits:

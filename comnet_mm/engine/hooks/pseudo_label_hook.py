@@ -7,7 +7,8 @@ from .stage_hook import StageHook
 class PseudoLabelHook(StageHook):
     """After the IRN stage trains, write the pseudo masks of ``pseudo_cfg``
     and log their mIoU (also to ``<work_dir>/<out_dir>_metrics.json``, see
-    :func:`comnet_mm.irn.run_pseudo_label_stage`; ``tools/make_pseudo_labels.py``
+    :func:`comnet_mm.irn.run_pseudo_label_stage`;
+    ``tools/make_pseudo_labels.py``
     runs the same function on a checkpoint)."""
     priority = 'LOW'
     cfg_key = 'pseudo_cfg'

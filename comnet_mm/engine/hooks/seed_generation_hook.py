@@ -11,7 +11,8 @@ class SeedGenerationHook(StageHook):
     ``seed_cfg`` (argument or config key): ``dataset`` (the split to train
     on), ``cam_dir``, ``out_dir`` (the folder the training dataset's
     ``seg_map_path`` points at), ``fg_thr``, ``bg_thr``, ``crf`` (arguments
-    of :func:`comnet_mm.structures.crf.crf_labels`). Complete seed files are kept.
+    of :func:`comnet_mm.structures.crf.crf_labels`). Complete seed files are
+    kept.
     """
     priority = 'VERY_HIGH'
     cfg_key = 'seed_cfg'
@@ -21,6 +22,6 @@ class SeedGenerationHook(StageHook):
 
     def before_train(self, runner):
         cfg = self.stage_cfg(runner)
-        generate_seeds(build_split(cfg['dataset']), cfg['cam_dir'],
-                       cfg['out_dir'], cfg.get('fg_thr', 0.30),
-                       cfg.get('bg_thr', 0.05), cfg.get('crf'))
+        generate_seeds(
+            build_split(cfg['dataset']), cfg['cam_dir'], cfg['out_dir'],
+            cfg.get('fg_thr', 0.30), cfg.get('bg_thr', 0.05), cfg.get('crf'))

@@ -28,5 +28,6 @@ class StageHook(Hook):
     def log_metrics(runner, what: str, metrics: dict):
         """One log line ``<what>: k: v, ...`` (nothing when unscored)."""
         if metrics:
-            runner.logger.info(f'{what}: ' + ', '.join(
-                f'{k}: {v}' for k, v in metrics.items()))
+            runner.logger.info(f'{what}: ' +
+                               ', '.join(f'{k}: {v}'
+                                         for k, v in metrics.items()))

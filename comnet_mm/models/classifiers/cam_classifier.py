@@ -48,8 +48,7 @@ class CAMClassifier(ImageClassifier):
         necks = neck if isinstance(neck, (list, tuple)) else \
             ([] if neck is None else [neck])
         with DefaultScope.overwrite_default_scope('mmpretrain'):
-            super().__init__(
-                backbone=backbone, neck=None, head=head, **kwargs)
+            super().__init__(backbone=backbone, neck=None, head=head, **kwargs)
             built = [
                 n if isinstance(n, nn.Module) else PRETRAIN_MODELS.build(n)
                 for n in necks

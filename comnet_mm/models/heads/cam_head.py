@@ -1,4 +1,5 @@
-"""CAM head: 1x1 conv without bias + global average pooling (IRN / COMNet Eq. 9)."""
+"""CAM head: 1x1 conv without bias + global average pooling (IRN / COMNet
+Eq. 9)."""
 from typing import List, Optional, Sequence, Tuple
 
 import torch
@@ -68,10 +69,11 @@ class CAMHead(MultiLabelClsHead):
             return sample.gt_score.float()
         return label_to_onehot(sample.gt_label, self.num_classes).float()
 
-    def predict(self,
-                feats: Tuple[torch.Tensor],
-                data_samples: Optional[Sequence[DataSample]] = None
-                ) -> List[DataSample]:
+    def predict(
+        self,
+        feats: Tuple[torch.Tensor],
+        data_samples: Optional[Sequence[DataSample]] = None
+    ) -> List[DataSample]:
         """Class scores and CAMs.
 
         Each returned sample holds ``pred_score`` (C,), ``pred_label``, and

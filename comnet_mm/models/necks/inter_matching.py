@@ -1,4 +1,5 @@
-"""Paired-image inter-matching (COMNet Sec. III-A, Eq. 1-5; groups of N, Sec. III-C).
+"""Paired-image inter-matching (COMNet Sec. III-A, Eq. 1-5; groups of N,
+Sec. III-C).
 
 This file imports torch only, so the solver can be benchmarked anywhere
 (``benchmarks/bench_inter_matching.py`` loads it by path); the neck is
@@ -54,14 +55,16 @@ def _apply_d_hat(x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
 def _start_vector(p: int, dtype, device) -> torch.Tensor:
     """A fixed pseudo-random start, the same on every device and call."""
     g = torch.Generator().manual_seed(20240607)
-    return torch.rand(p, generator=g, dtype=torch.float64).to(
-        device=device, dtype=dtype) - 0.5
+    return torch.rand(
+        p, generator=g, dtype=torch.float64).to(
+            device=device, dtype=dtype) - 0.5
 
 
-def lanczos_top_eigenpair(x: torch.Tensor,
-                          num_iters: int = 48,
-                          restarts: int = 4,
-                          tol: float = 1e-6) -> Tuple[torch.Tensor, torch.Tensor]:
+def lanczos_top_eigenpair(
+        x: torch.Tensor,
+        num_iters: int = 48,
+        restarts: int = 4,
+        tol: float = 1e-6) -> Tuple[torch.Tensor, torch.Tensor]:
     """Largest eigenpair of D-hat = X^T X - 1 1^T, matrix-free.
 
     Lanczos with full re-orthogonalisation; each restart begins from the last
@@ -75,7 +78,8 @@ def lanczos_top_eigenpair(x: torch.Tensor,
         tol: relative residual to stop at.
 
     Returns:
-        (lambda_1, y): the eigenvalue (scalar tensor) and unit eigenvector (P,).
+        (lambda_1, y): the eigenvalue (scalar tensor) and unit eigenvector
+        (P,).
     """
     p = x.shape[1]
     k = min(num_iters, p)
@@ -120,11 +124,14 @@ def dense_top_eigenpair(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     return evals[-1], evecs[:, -1]
 
 
-def orient(m: torch.Tensor, strength: torch.Tensor,
+def orient(m: torch.Tensor,
+           strength: torch.Tensor,
            rule: str = 'norm') -> torch.Tensor:
-    """Flip the eigenvector's arbitrary sign so its positive side is the object.
+    """Flip the eigenvector's arbitrary sign so its positive side is the
+    object.
 
-    Rule 'norm' (default): the positive side is the one whose pixels have the larger mean
+    Rule 'norm' (default): the positive side is the one whose pixels have the
+    larger mean
     feature norm (before unit normalisation). Backbone features of a
     classifier respond more strongly on the objects it was trained to
     recognise than on background, and the co-occurrent object is what every
@@ -302,11 +309,14 @@ class InterMatching(nn.Module):
         for start, n, shared in self._groups(x.shape[0], data_samples):
             group = x[start:start + n]
             mask = co_occurrent_mask(
-                group, self.solver, self.num_iters, self.restarts,
+                group,
+                self.solver,
+                self.num_iters,
+                self.restarts,
                 orientation=self.orientation) if shared else None
             self.last_masks.append(mask)
-            out.append(group if mask is None else enhance(
-                group, mask, self.alpha))
+            out.append(
+                group if mask is None else enhance(group, mask, self.alpha))
         feats = list(feats)
         feats[self.in_index] = torch.cat(out)
         return tuple(feats)

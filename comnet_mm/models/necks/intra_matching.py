@@ -132,8 +132,8 @@ def max_over_partners(h: torch.Tensor,
             flat = sub.reshape(b, 1, n * k).expand(b, c, n * k)
             vals = hd.gather(2, flat).view(b, c, n, k)
             arg = vals.argmax(-1, keepdim=True)  # (B, c, n, 1)
-            winner[:, :, s:s + n] = flat.view(b, c, n, k).gather(
-                3, arg).squeeze(3)
+            winner[:, :, s:s + n] = flat.view(b, c, n,
+                                              k).gather(3, arg).squeeze(3)
     return h.gather(2, winner)
 
 

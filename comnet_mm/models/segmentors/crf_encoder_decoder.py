@@ -12,8 +12,8 @@ import torch
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import EncoderDecoder
 
-from comnet_mm.structures.crf import crf_probs
 from comnet_mm.registry import MODELS
+from comnet_mm.structures.crf import crf_probs
 
 
 @MODELS.register_module()

@@ -9,15 +9,16 @@ train_dataloader = dict(
             type=dataset_type,
             data_root=data_root,
             ann_file='ImageSets/train.txt',
-            data_prefix=dict(img_path='train2014',
-                             seg_map_path='SegmentationClass/train2014'))))
+            data_prefix=dict(
+                img_path='train2014',
+                seg_map_path='SegmentationClass/train2014'))))
 val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='ImageSets/val.txt',
-        data_prefix=dict(img_path='val2014',
-                         seg_map_path='SegmentationClass/val2014')))
+        data_prefix=dict(
+            img_path='val2014', seg_map_path='SegmentationClass/val2014')))
 test_dataloader = val_dataloader
 cam_cfg = dict(
     dataset=dict(
@@ -25,7 +26,7 @@ cam_cfg = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='ImageSets/train.txt',
-        data_prefix=dict(img_path='train2014',
-                         seg_map_path='SegmentationClass/train2014')),
+        data_prefix=dict(
+            img_path='train2014', seg_map_path='SegmentationClass/train2014')),
     eval_dataset=None,
     metric=dict(num_classes=80))

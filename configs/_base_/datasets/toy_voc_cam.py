@@ -8,22 +8,26 @@ crop_size = 256
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResize', scale=(320, 320), ratio_range=(0.5, 1.0),
-         keep_ratio=True),
+    dict(
+        type='RandomResize',
+        scale=(320, 320),
+        ratio_range=(0.5, 1.0),
+        keep_ratio=True),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     # No hue jitter: mmcv 2.1's adjust_hue overflows under numpy 2 for
     # negative shifts (np.uint8(-3)).
     dict(type='ColorJitter', brightness=0.3, contrast=0.3, saturation=0.3),
-    dict(type='RandomCropPad', crop_size=crop_size,
-         pad_val={{_base_.pad_val}}),
+    dict(
+        type='RandomCropPad', crop_size=crop_size, pad_val={{_base_.pad_val}}),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(crop_size, crop_size), keep_ratio=True),
-    dict(type='PackInputs',
-         meta_keys=('sample_idx', 'img_path', 'img_id', 'seg_map_path',
-                    'ori_shape', 'img_shape', 'scale_factor')),
+    dict(
+        type='PackInputs',
+        meta_keys=('sample_idx', 'img_path', 'img_id', 'seg_map_path',
+                   'ori_shape', 'img_shape', 'scale_factor')),
 ]
 train_dataloader = dict(
     num_workers=2,
@@ -40,10 +44,7 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 cam_cfg = dict(
-    dataset=dict(
-        data_root=data_root,
-        metainfo=dict(classes=_base_.classes)),
+    dataset=dict(data_root=data_root, metainfo=dict(classes=_base_.classes)),
     eval_dataset=dict(
-        data_root=data_root,
-        metainfo=dict(classes=_base_.classes)),
+        data_root=data_root, metainfo=dict(classes=_base_.classes)),
     metric=dict(num_classes=len(_base_.classes), class_names=_base_.classes))

@@ -10,8 +10,11 @@ pad_val = (103.53, 116.28, 123.675)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     # long side uniformly in 320..640 (IRN's random_resize_long)
-    dict(type='RandomResize', scale=(640, 640), ratio_range=(0.5, 1.0),
-         keep_ratio=True),
+    dict(
+        type='RandomResize',
+        scale=(640, 640),
+        ratio_range=(0.5, 1.0),
+        keep_ratio=True),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     # No hue jitter: mmcv 2.1's adjust_hue overflows under numpy 2 for
     # negative shifts (np.uint8(-3)).
@@ -22,9 +25,10 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(crop_size, crop_size), keep_ratio=True),
-    dict(type='PackInputs',
-         meta_keys=('sample_idx', 'img_path', 'img_id', 'seg_map_path',
-                    'ori_shape', 'img_shape', 'scale_factor')),
+    dict(
+        type='PackInputs',
+        meta_keys=('sample_idx', 'img_path', 'img_id', 'seg_map_path',
+                   'ori_shape', 'img_shape', 'scale_factor')),
 ]
 
 train_dataloader = dict(
@@ -40,8 +44,8 @@ train_dataloader = dict(
             type=dataset_type,
             data_root=data_root,
             ann_file='ImageSets/Segmentation/train_aug.txt',
-            data_prefix=dict(img_path='JPEGImages',
-                             seg_map_path='SegmentationClassAug'),
+            data_prefix=dict(
+                img_path='JPEGImages', seg_map_path='SegmentationClassAug'),
             pipeline=train_pipeline)),
 )
 val_dataloader = dict(
@@ -53,8 +57,8 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='ImageSets/Segmentation/val.txt',
-        data_prefix=dict(img_path='JPEGImages',
-                         seg_map_path='SegmentationClassAug'),
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClassAug'),
         pipeline=test_pipeline),
 )
 val_evaluator = dict(type='AveragePrecision')
@@ -70,14 +74,14 @@ cam_cfg = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='ImageSets/Segmentation/train_aug.txt',
-        data_prefix=dict(img_path='JPEGImages',
-                         seg_map_path='SegmentationClassAug')),
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClassAug')),
     eval_dataset=dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='ImageSets/Segmentation/train.txt',
-        data_prefix=dict(img_path='JPEGImages',
-                         seg_map_path='SegmentationClass')),
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClass')),
     scales=(1.0, 0.5, 1.5, 2.0),
     flip=True,
     out_dir='cams',
