@@ -1,5 +1,6 @@
 import os
 import os.path as osp
+import socket
 import subprocess
 import sys
 
@@ -145,3 +146,39 @@ SMOKE = [
     'seg.options.val_dataloader.dataset.indices=6',
     'seg.options.test_dataloader.dataset.indices=6',
 ]
+
+
+def irn_options(toy_root, cam_work, n=10):
+    """The IRN toy config on ``n`` images of ``toy_root``, the CAMs and seeds
+    of the CAM run in ``cam_work``, one short epoch."""
+    seeds, cams = f'{cam_work}/seeds', f'{cam_work}/cams'
+    return [
+        f'model.backbone.init_cfg.checkpoint={pretrain_checkpoint(toy_root)}',
+        f'seed_cfg.cam_dir={cams}',
+        f'seed_cfg.out_dir={seeds}',
+        f'seed_cfg.dataset.data_root={toy_root}',
+        f'seed_cfg.dataset.indices={n}',
+        f'pseudo_cfg.cam_dir={cams}',
+        f'pseudo_cfg.dataset.data_root={toy_root}',
+        f'pseudo_cfg.dataset.indices={n}',
+        f'pseudo_cfg.eval_dataset.data_root={toy_root}',
+        f'pseudo_cfg.eval_dataset.indices={n}',
+        f'train_dataloader.dataset.ann_file={toy_root}/ImageSets/'
+        'Segmentation/train_aug.txt',
+        f'train_dataloader.dataset.data_prefix.img_path={toy_root}/JPEGImages',
+        f'train_dataloader.dataset.data_prefix.seg_map_path={seeds}',
+        f'train_dataloader.dataset.indices={n}',
+        'train_dataloader.batch_size=4',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'train_cfg.max_epochs=1',
+        'pseudo_cfg.steps=64',
+        'default_hooks.logger.interval=1',
+    ]
+
+
+def free_port():
+    """A TCP port free on this machine now (torchrun's master port)."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]

@@ -18,7 +18,7 @@ from mmseg.structures import SegDataSample
 from comnet_mm.cams import generate_cams, generation, multiscale_cams
 from comnet_mm.evaluation import CAMIoUMetric, cams_to_labels
 from comnet_mm.structures import load_cams
-from conftest import fast_options, run_tool
+from conftest import fast_options, free_port, run_tool
 
 
 class Identity(nn.Module):
@@ -177,13 +177,6 @@ def test_scoring_errors_name_the_file(toy_root, tmp_path):
         generation.score_cams(no_masks, out, metric)
 
 
-def _free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_make_cams_tool_on_two_ranks(toy_root, tmp_path):
     work = tmp_path / 'train'
@@ -196,7 +189,7 @@ def test_make_cams_tool_on_two_ranks(toy_root, tmp_path):
     assert 'cam/mIoU' in json.load(open(work / 'cams_metrics.json'))
     out = run_tool([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={_free_port()}', 'tools/make_cams.py',
+        f'--master_port={free_port()}', 'tools/make_cams.py',
         'configs/cam/cam_toy.py',
         str(work / 'epoch_1.pth'), '--work-dir',
         str(tmp_path / 'tool'), '--launcher', 'pytorch', '--cfg-options',

@@ -8,36 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import fast_options, pretrain_checkpoint, run_tool
+from conftest import fast_options, irn_options, run_tool
 
 N = 10  # images of train_aug (and of train, its prefix) used here
-
-
-def irn_options(toy_root, cam_work, n=N):
-    seeds, cams = f'{cam_work}/seeds', f'{cam_work}/cams'
-    return [
-        f'model.backbone.init_cfg.checkpoint={pretrain_checkpoint(toy_root)}',
-        f'seed_cfg.cam_dir={cams}',
-        f'seed_cfg.out_dir={seeds}',
-        f'seed_cfg.dataset.data_root={toy_root}',
-        f'seed_cfg.dataset.indices={n}',
-        f'pseudo_cfg.cam_dir={cams}',
-        f'pseudo_cfg.dataset.data_root={toy_root}',
-        f'pseudo_cfg.dataset.indices={n}',
-        f'pseudo_cfg.eval_dataset.data_root={toy_root}',
-        f'pseudo_cfg.eval_dataset.indices={n}',
-        f'train_dataloader.dataset.ann_file={toy_root}/ImageSets/'
-        'Segmentation/train_aug.txt',
-        f'train_dataloader.dataset.data_prefix.img_path={toy_root}/JPEGImages',
-        f'train_dataloader.dataset.data_prefix.seg_map_path={seeds}',
-        f'train_dataloader.dataset.indices={n}',
-        'train_dataloader.batch_size=4',
-        'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False',
-        'train_cfg.max_epochs=1',
-        'pseudo_cfg.steps=64',
-        'default_hooks.logger.interval=1',
-    ]
 
 
 @pytest.mark.slow

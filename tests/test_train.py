@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import comnet_mm  # noqa: F401  (allows mmengine checkpoints)
-from conftest import fast_options, run_tool
+from conftest import fast_options, free_port, run_tool
 
 
 def train(work_dir, root, max_epochs, *extra):
@@ -75,12 +75,6 @@ def test_weights_only_still_refuses_other_globals(tmp_path):
         torch.load(path)
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_dist_train_two_processes_on_cpu(toy_root, tmp_path):
     work = tmp_path / 'ddp'
@@ -89,7 +83,7 @@ def test_dist_train_two_processes_on_cpu(toy_root, tmp_path):
         '--work-dir',
         str(work), '--cfg-options', *fast_options(toy_root, 1, batch=2)
     ],
-                   env=dict(PYTHON=sys.executable, PORT=str(_free_port())))
+                   env=dict(PYTHON=sys.executable, PORT=str(free_port())))
     log = out.stdout + out.stderr
     assert 'Distributed training: True' in log
     ckpt = load(work / 'epoch_1.pth')

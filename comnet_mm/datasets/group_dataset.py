@@ -7,6 +7,7 @@ written here. It is a plain dataset of ``len(dataset)`` items, so mmengine's
 ``DefaultSampler`` / ``InfiniteSampler`` shard it across DDP ranks as usual.
 """
 import copy
+import random
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -52,13 +53,24 @@ class CoOccurrentGroupDataset:
         seed (int, optional): seed of the draws; None takes mmengine's
             synchronised random seed, as ``DefaultSampler`` does.
         lazy_init (bool): defer building the class index to first use.
+        seed_per_item (bool): before each member's pipeline, seed python's,
+            numpy's and torch's global generators from (seed, epoch, anchor,
+            position), so its random augmentations are a function of those
+            alone: a run resumed mid-epoch, on other dataloader workers
+            (persistent or not) or on other ranks sees the same inputs, and a
+            resumed CPU run ends bitwise where an uninterrupted one does
+            (tests/test_reliability.py). Off by default: the benchmark
+            numbers in docs/ were made without it (the generators then run
+            on from the workers' seeds, so a resumed epoch draws other
+            augmentations).
     """
 
     def __init__(self,
                  dataset,
                  group_size: int = 2,
                  seed: Optional[int] = None,
-                 lazy_init: bool = False):
+                 lazy_init: bool = False,
+                 seed_per_item: bool = False):
         if not 2 <= int(group_size) <= 5:
             raise ValueError(f'group_size must be in 2..5, got {group_size}')
         if isinstance(dataset, dict):
@@ -66,6 +78,7 @@ class CoOccurrentGroupDataset:
         self.dataset = dataset
         self.group_size = int(group_size)
         self.seed = sync_random_seed() if seed is None else int(seed)
+        self.seed_per_item = bool(seed_per_item)
         self._epoch = torch.zeros(1, dtype=torch.int64).share_memory_()
         self._fully_initialized = False
         if not lazy_init:
@@ -148,6 +161,8 @@ class CoOccurrentGroupDataset:
         members, shared = self.group_indices(idx)
         group = []
         for pos, m in enumerate(members):
+            if self.seed_per_item:
+                self._seed_globals(idx, pos)
             item = self.dataset[m]
             item['data_samples'].set_metainfo(
                 dict(
@@ -157,6 +172,15 @@ class CoOccurrentGroupDataset:
                     shared_labels=list(shared)))
             group.append(item)
         return group
+
+    def _seed_globals(self, idx: int, pos: int):
+        """Seed the global generators the transforms draw from (mmcv's and
+        ours use numpy's) for member ``pos`` of anchor ``idx`` now."""
+        state = np.random.SeedSequence([self.seed, self.epoch, idx,
+                                        pos]).generate_state(2)
+        random.seed(int(state[0]))
+        np.random.seed(int(state[0]))
+        torch.manual_seed(int(state[1]))
 
 
 @FUNCTIONS.register_module()

@@ -37,19 +37,47 @@ def stage_model(model):
         model.train(was_training)
 
 
+#: The name prefix of :func:`atomic_write`'s temporary files.
+PARTIAL_PREFIX = '.partial-'
+
+
 def atomic_write(path: str, write: Callable[[str], None], suffix: str):
     """Call ``write(tmp)`` on a temporary name beside ``path``, then rename:
-    readers see the old file or the whole new one, never a part."""
+    readers see the old file or the whole new one, never a part.
+
+    A failed write removes its temporary file; an ``OSError`` (a full disk,
+    a folder without write permission) is raised again naming ``path``. A
+    process killed mid-write leaves a ``.partial-*`` file that
+    :func:`remove_partial_files` clears.
+    """
     folder = osp.dirname(path) or '.'
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp' + suffix)
+    try:
+        fd, tmp = tempfile.mkstemp(
+            dir=folder, prefix=PARTIAL_PREFIX, suffix=suffix)
+    except OSError as e:
+        raise OSError(e.errno, f'cannot write {path}: {e.strerror}') from e
     os.close(fd)
     try:
         write(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if osp.exists(tmp):
             os.remove(tmp)
+        if isinstance(e, OSError):
+            raise OSError(e.errno,
+                          f'cannot write {path}: {e.strerror or e}') from e
         raise
+
+
+def remove_partial_files(folder: str) -> int:
+    """Delete the temporary files a killed :func:`atomic_write` left in
+    ``folder``; returns how many."""
+    if not osp.isdir(folder):
+        return 0
+    stale = [f for f in os.listdir(folder) if f.startswith(PARTIAL_PREFIX)]
+    for name in stale:
+        os.remove(osp.join(folder, name))
+    return len(stale)
 
 
 def write_text_atomic(path: str, text: str):
@@ -92,6 +120,11 @@ def run_per_image(dataset, out_dir: str, suffix: str,
     line per rank and waits for the other ranks."""
     rank, world = get_dist_info()
     os.makedirs(out_dir, exist_ok=True)
+    if rank == 0:  # what a killed run was writing, before anyone writes
+        removed = remove_partial_files(out_dir)
+        if removed:
+            print(f'removed {removed} partial files in {out_dir}', flush=True)
+    barrier()
     mine = list(range(rank, len(dataset), world))
     bar = ProgressBar(len(mine)) if rank == 0 else None
     made = 0
