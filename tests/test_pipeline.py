@@ -11,7 +11,8 @@ from mmengine.config import Config
 from PIL import Image
 
 from comnet_mm.pipeline import CHAIN, Pipeline, rebase_paths, results_table
-from conftest import REPO, SMALL_IMAGENET, SMOKE, run_tool
+from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
+from conftest import REPO, SMALL_IMAGENET, SMOKE, free_port, run_tool
 
 
 def test_rebase_paths_hand_case():
@@ -108,7 +109,7 @@ def test_make_demo_reduced_then_resume(tmp_path):
     ])
     log = _log(out)
     table = json.load(open(work / 'results.json'))
-    assert set(table) == {'baseline_toy', 'comnet_toy'}
+    assert set(table) == {'comnet_toy'}  # make demo's pipeline
     for name, row in table.items():
         m = row['metrics']
         for key in ('CAM mIoU', 'CAM best mIoU', 'RW mIoU', 'DeepLabV3 mIoU',
@@ -177,13 +178,9 @@ def test_make_demo_reduced_then_resume(tmp_path):
 
 @pytest.mark.slow
 def test_pipeline_distributed_on_cpu(toy_root, tmp_path):
-    from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
     """--launcher pytorch runs every stage under torchrun (2 CPU processes,
     gloo): the per-image steps split the images between the ranks."""
-    import socket
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
+    port = free_port()
     work = tmp_path / 'ddp'
     imagenet = str(tmp_path / 'imagenet')
     generate_pretrain(
@@ -355,7 +352,6 @@ def test_seeds_end_to_end(toy_root, tmp_path):
     """--seeds runs the pipeline once per seed in <work>/<name>/seed<k>
     (each stage config seeded), the pretraining once for all, and the table
     is the mean +- std of the seeds' own metric files."""
-    from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
     imagenet = str(tmp_path / 'imagenet')
     generate_pretrain(
         imagenet,
@@ -368,7 +364,8 @@ def test_seeds_end_to_end(toy_root, tmp_path):
         str(work), '--data-root', toy_root, '--pretrain-data-root', imagenet,
         '--no-vis', '--cfg-options', *SMOKE
     ])
-    table = json.load(open(work / 'results.json'))['baseline_toy']
+    table = json.load(open(work / 'results_seeds.json'))['baseline_toy']
+    assert not osp.exists(work / 'results.json')
     assert table['seeds'] == [0, 1]
     cams = []
     for k in (0, 1):
@@ -384,4 +381,4 @@ def test_seeds_end_to_end(toy_root, tmp_path):
     assert m['std'] == pytest.approx(abs(cams[0] - cams[1]) / 2**0.5)
     assert not osp.exists(work / 'baseline_toy' / 'seed0' / 'pretrain')
     assert len(table['wall_s']['pretrain']) == 2  # the same shared run
-    assert ' ± ' in open(work / 'results.md').read()
+    assert ' ± ' in open(work / 'results_seeds.md').read()

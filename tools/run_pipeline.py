@@ -72,7 +72,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    results, dirs, per_seed = {}, {}, {}
+    dirs, per_seed = {}, {}
     for path in args.pipelines:
         cfg = Config.fromfile(find_config(path))
         if args.cfg_options:
@@ -106,21 +106,24 @@ def main():
             per_seed.setdefault(name, {})[seed] = records
         if args.seeds is not None:  # the figures show the first seed
             dirs[name] = runs[args.seeds[0]]
-        results[name] = per_seed[name][args.seeds[0] if args.seeds else None]
-    markdown, table = (
-        results_table(results)
-        if args.seeds is None else seeds_table(per_seed))
+    if args.seeds is None:
+        markdown, table = results_table(
+            {name: runs[None]
+             for name, runs in per_seed.items()})
+        stem = 'results'
+    else:  # its own file: a seeds table beside a one-run table
+        markdown, table = seeds_table(per_seed)
+        stem = 'results_seeds'
     os.makedirs(args.work_dir, exist_ok=True)
-    write_text_atomic(osp.join(args.work_dir, 'results.md'), markdown)
+    write_text_atomic(osp.join(args.work_dir, stem + '.md'), markdown)
     write_text_atomic(
-        osp.join(args.work_dir, 'results.json'), json.dumps(table, indent=1))
+        osp.join(args.work_dir, stem + '.json'), json.dumps(table, indent=1))
     if not args.no_vis:
         figures = draw_pipeline_figures(dirs, osp.join(args.work_dir, 'vis'),
                                         args.vis_images)
         print('figures: ' + ', '.join(figures))
     print('\n' + markdown)
-    print(f'written to {osp.join(args.work_dir, "results.md")} and '
-          'results.json')
+    print(f'written to {osp.join(args.work_dir, stem)}.md and .json')
 
 
 if __name__ == '__main__':

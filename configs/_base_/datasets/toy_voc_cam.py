@@ -44,6 +44,10 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 cam_cfg = dict(
+    # chosen on `train` (docs/benchmark.md): without the 2.0 view, which is
+    # outside the toy training's sizes, the pseudo masks are as good (50.4
+    # against 50.5 over 3 seeds) and CAM generation costs less than half
+    scales=(1.0, 0.5, 1.5),
     dataset=dict(data_root=data_root, metainfo=dict(classes=_base_.classes)),
     eval_dataset=dict(
         data_root=data_root, metainfo=dict(classes=_base_.classes)),

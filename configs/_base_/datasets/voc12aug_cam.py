@@ -40,6 +40,9 @@ train_dataloader = dict(
     dataset=dict(
         type='CoOccurrentGroupDataset',
         group_size=group_size,
+        # each item's augmentations drawn from (seed, epoch, anchor): a run
+        # resumed mid-epoch ends bitwise where an uninterrupted one does
+        seed_per_item=True,
         dataset=dict(
             type=dataset_type,
             data_root=data_root,
