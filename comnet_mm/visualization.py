@@ -35,6 +35,7 @@ from mmseg.datasets import PascalVOCDataset
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
+from comnet_mm.cams.matching_diagnostics import co_occurrent_pairs
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.engine.tool_utils import build_and_load
 from comnet_mm.irn.diagnostics import edges_at_stride4
@@ -233,23 +234,6 @@ def intra_panel(img_rgb, point, partners, grid_hw, title):
         face_colors='red',
         alpha=1.0)
     return titled(vis.get_image(), title)
-
-
-def co_occurrent_pairs(infos: Sequence[dict], n: int):
-    """Up to ``n`` disjoint pairs of images that share a class."""
-    pairs, used = [], set()
-    for i, a in enumerate(infos):
-        for b in infos[i + 1:]:
-            if a['img_id'] in used or b['img_id'] in used:
-                continue
-            shared = set(a['gt_label']) & set(b['gt_label'])
-            if shared:
-                pairs.append((a, b, sorted(shared)))
-                used |= {a['img_id'], b['img_id']}
-                break
-        if len(pairs) == n:
-            break
-    return pairs
 
 
 def inter_masks(model, imgs: Sequence[np.ndarray], size: int) -> np.ndarray:

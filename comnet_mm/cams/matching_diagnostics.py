@@ -1,0 +1,181 @@
+"""How well the matching modules' raw material finds the objects, measured
+on co-occurrent pairs of a split with real masks (any CAM checkpoint, with
+or without the matching necks).
+
+* **M* quality** (inter-matching, Eq. 4): over each pair's feature cells,
+  the IoU of M* > 0 with the cells of the pair's shared classes, the
+  positive fraction, and the rate of *image-vs-image splits*, where one
+  image is > 85 % positive and the other < 15 %: the eigenvector then
+  separates the images, not object from background.
+* **Partner precision** (intra-matching, Eq. 6): the share of a point's k
+  partners that carry its own label (background counts as a label), against
+  the chance rate, the share of all other points that do.
+
+Both read the features the modules read: the backbone's stage
+``in_index`` at the model's own input, inter-matching's solver and sign
+rule when the model has the neck (defaults otherwise).
+"""
+from typing import Dict, List, Sequence, Tuple
+
+import mmcv
+import numpy as np
+import torch
+
+from comnet_mm.datasets.seg_tag_dataset import read_label_map
+from comnet_mm.models.inputs import model_inputs
+from comnet_mm.models.necks.inter_matching import co_occurrent_mask
+from comnet_mm.models.necks.intra_matching import topk_partners
+
+#: an image this positive, beside one under 1 - this, is an image split
+SPLIT = 0.85
+
+
+def label_cells(label: np.ndarray, hw: Tuple[int, int]) -> np.ndarray:
+    """(H, W) label map -> (h, w) by nearest sampling (255 stays ignore)."""
+    return mmcv.imresize(
+        label.astype(np.uint8), (hw[1], hw[0]), interpolation='nearest')
+
+
+def mask_quality(positive: np.ndarray, target: np.ndarray,
+                 valid: np.ndarray) -> Dict[str, float]:
+    """One group's M* > 0 against its shared-class cells.
+
+    Args:
+        positive: (N, h, w) bool, M* > 0.
+        target: (N, h, w) bool, cells of the group's shared classes.
+        valid: (N, h, w) bool, cells not ignored (255) in the masks.
+
+    Returns:
+        ``iou``, ``positive`` (fraction of valid cells), ``split`` (1.0 if
+        one image is > 85 % positive and another < 15 %, else 0.0).
+    """
+    p, t = positive & valid, target & valid
+    union = (p | t).sum()
+    iou = float((p & t).sum() / union) if union else 1.0
+    share = [float(p[i].sum() / max(valid[i].sum(), 1)) for i in range(len(p))]
+    split = max(share) > SPLIT and min(share) < 1 - SPLIT
+    return dict(
+        iou=iou,
+        positive=float(p.sum() / max(valid.sum(), 1)),
+        split=float(split))
+
+
+def partner_precision(partners: np.ndarray,
+                      labels: np.ndarray,
+                      foreground: bool = False) -> Tuple[float, float]:
+    """Share of partners with the point's own label, and the chance rate.
+
+    Args:
+        partners: (P, k) indices of each point's partners.
+        labels: (P,) labels of the points; 255 is ignored (as a point and as
+            a partner).
+        foreground: average over the object points only (label > 0): the
+            background, most of the cells, otherwise dominates both numbers.
+
+    Returns:
+        (precision, chance), each a mean over the counted points (NaN when
+        there are none).
+    """
+    valid = labels != 255
+    points = valid & (labels > 0) if foreground else valid
+    if valid.sum() < 2 or not points.any():
+        return float('nan'), float('nan')
+    own = labels[:, None]
+    theirs = labels[partners]
+    counted = valid[partners]
+    hits = ((theirs == own) & counted).sum(1) / np.maximum(counted.sum(1), 1)
+    values, counts = np.unique(labels[valid], return_counts=True)
+    same = dict(zip(values.tolist(), counts.tolist()))
+    n = int(valid.sum())
+    chance = np.array([(same[c] - 1) / (n - 1) for c in labels[points]])
+    return float(hits[points].mean()), float(chance.mean())
+
+
+def _neck(model, name: str):
+    for neck in getattr(model, 'neck', None) or []:
+        if type(neck).__name__ == name:
+            return neck
+    return None
+
+
+def co_occurrent_pairs(infos: Sequence[dict], n: int):
+    """Up to ``n`` disjoint pairs of images that share a class."""
+    pairs, used = [], set()
+    for i, a in enumerate(infos):
+        for b in infos[i + 1:]:
+            if a['img_id'] in used or b['img_id'] in used:
+                continue
+            shared = set(a['gt_label']) & set(b['gt_label'])
+            if shared:
+                pairs.append((a, b, sorted(shared)))
+                used |= {a['img_id'], b['img_id']}
+                break
+        if len(pairs) == n:
+            break
+    return pairs
+
+
+@torch.no_grad()
+def matching_diagnostics(model,
+                         pairs: Sequence[Tuple[dict, dict, List[int]]],
+                         size: int,
+                         k: int = 8,
+                         metric: str = 'l2') -> Dict[str, float]:
+    """The diagnostics of ``model`` over ``pairs`` (data infos with
+    ``img_path`` and ``seg_map_path``, and their shared class indices), each
+    image resized to ``size`` x ``size``.
+
+    ``k`` and ``metric`` are the model's intra-matching neck's when it has
+    one. Returns means over the pairs (M*) and over the images (partners);
+    groups without a partition (degenerate features) are counted in
+    ``inter/degenerate`` and left out of the M* means.
+    """
+    model.eval()
+    inter, intra = _neck(model, 'InterMatching'), _neck(model, 'IntraMatching')
+    if intra is not None:
+        k, metric = intra.k, intra.metric
+    in_index = inter.in_index if inter is not None else -1
+    quality, degenerate = [], 0
+    scores = {'': ([], []), 'fg_': ([], [])}
+    for a, b, shared in pairs:
+        imgs = [
+            mmcv.imresize(mmcv.imread(i['img_path']), (size, size))
+            for i in (a, b)
+        ]
+        feats = model.backbone(model_inputs(model, imgs))[in_index]
+        h, w = feats.shape[2:]
+        cells = np.stack([
+            label_cells(read_label_map(i['seg_map_path']), (h, w))
+            for i in (a, b)
+        ])
+        # mask values are class index + 1
+        target = np.isin(cells, [c + 1 for c in shared])
+        mask = co_occurrent_mask(
+            feats,
+            solver=inter.solver if inter is not None else 'lanczos',
+            orientation=inter.orientation if inter is not None else 'norm')
+        if mask is None:
+            degenerate += 1
+        else:
+            quality.append(
+                mask_quality((mask > 0).cpu().numpy(), target, cells != 255))
+        idx = topk_partners(feats.flatten(2).float(), k, metric).cpu().numpy()
+        for i in range(len(imgs)):
+            for name, (hits, chance) in scores.items():
+                p, c = partner_precision(
+                    idx[i], cells[i].reshape(-1), foreground=name == 'fg_')
+                if not np.isnan(p):
+                    hits.append(p)
+                    chance.append(c)
+    out = {
+        f'inter/{key}': float(np.mean([q[key] for q in quality]))
+        for key in ('iou', 'positive', 'split')
+    } if quality else {}
+    out['inter/degenerate'] = float(degenerate)
+    out['inter/pairs'] = float(len(pairs))
+    out['intra/k'] = float(k)
+    for name, (hits, chance) in scores.items():
+        out[f'intra/{name}precision'] = float(np.mean(hits) if hits else 'nan')
+        out[f'intra/{name}chance'] = float(
+            np.mean(chance) if chance else 'nan')
+    return out

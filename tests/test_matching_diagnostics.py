@@ -1,0 +1,88 @@
+"""The matching diagnostics by hand, and the tool on a checkpoint."""
+import json
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, DefaultScope
+
+from comnet_mm.cams.matching_diagnostics import (co_occurrent_pairs,
+                                                 label_cells, mask_quality,
+                                                 partner_precision)
+from conftest import REPO, run_tool
+
+
+def test_mask_quality_hand_case():
+    target = np.zeros((2, 2, 2), bool)
+    target[0, 0] = True  # image 0: top row is the shared object
+    target[1, :, 0] = True  # image 1: left column
+    positive = target.copy()
+    positive[1, 1, 1] = True  # one false positive
+    valid = np.ones_like(target)
+    q = mask_quality(positive, target, valid)
+    assert q == dict(iou=4 / 5, positive=5 / 8, split=0.0)
+    # ignored cells count nowhere
+    valid[1, 1, 1] = False
+    assert mask_quality(positive, target, valid)['iou'] == 1.0
+    # image 0 all positive, image 1 none: an image-vs-image split
+    split = np.zeros_like(target)
+    split[0] = True
+    assert mask_quality(split, target, np.ones_like(target))['split'] == 1.0
+
+
+def test_partner_precision_hand_case():
+    labels = np.array([0, 0, 1, 1, 255])
+    partners = np.array([[1, 2], [0, 4], [3, 0], [4, 2], [0, 1]])
+    # point 0: 1 of 2 same; point 1: 1 of 1 counted (4 ignored);
+    # point 2: 1 of 2; point 3: 1 of 1 counted; point 4 ignored
+    p, c = partner_precision(partners, labels)
+    assert p == pytest.approx((0.5 + 1 + 0.5 + 1) / 4)
+    assert c == pytest.approx(1 / 3)  # one same-label point of 3 others
+    fp, fc = partner_precision(partners, labels, foreground=True)
+    assert fp == pytest.approx((0.5 + 1) / 2) and fc == pytest.approx(1 / 3)
+    assert np.isnan(partner_precision(partners, np.full(5, 255))[0])
+
+
+def test_label_cells_keeps_labels_and_ignore():
+    label = np.zeros((8, 8), np.uint8)
+    label[:4, :4] = 3
+    label[4:, 4:] = 255
+    cells = label_cells(label, (2, 2))
+    assert cells.tolist() == [[3, 0], [0, 255]]
+
+
+def test_co_occurrent_pairs_are_disjoint_and_share():
+    infos = [
+        dict(img_id=str(i), gt_label=t)
+        for i, t in enumerate([[0], [1], [0, 2], [2], [1]])
+    ]
+    pairs = co_occurrent_pairs(infos, 5)
+    assert [(a['img_id'], b['img_id'], s)
+            for a, b, s in pairs] == [('0', '2', [0]), ('1', '4', [1])]
+
+
+@pytest.mark.slow
+def test_tool_on_a_checkpoint(toy_root, tmp_path):
+    cfg = Config.fromfile(f'{REPO}/configs/comnet/comnet_toy.py')
+    cfg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = MODELS.build(cfg.model)
+    torch.manual_seed(0)
+    model.init_weights()
+    ckpt = tmp_path / 'cam.pth'
+    torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
+    out = tmp_path / 'diag.json'
+    run_tool([
+        sys.executable, 'tools/analysis_tools/matching_diagnostics.py',
+        'configs/comnet/comnet_toy.py',
+        str(ckpt), '--cfg-options',
+        f'cam_cfg.eval_dataset.data_root={toy_root}', 'diag_pairs=4',
+        f'diag_out={out}'
+    ])
+    d = json.load(open(out))
+    assert d['inter/pairs'] == 4 and d['intra/k'] == 8
+    for key in ('inter/iou', 'inter/positive', 'intra/precision',
+                'intra/chance', 'intra/fg_precision', 'intra/fg_chance'):
+        assert 0 <= d[key] <= 1, key
