@@ -385,6 +385,11 @@ def test_pipeline_killed_inside_a_stage_then_rerun(toy_root, tmp_path):
     out = run_tool(cmd(work))
     log = out.stdout + out.stderr
     assert '[cam] complete, skipped' in log and '[irn] done' in log
+    irn_cmd = [
+        line for line in log.splitlines()
+        if line.startswith('[irn] ') and 'train.py' in line
+    ]
+    assert irn_cmd and irn_cmd[0].endswith('--resume')  # from its checkpoint
     assert mtimes(masks, done) == kept
     irn_log = open(work / 'baseline_toy' / 'irn' / 'stage_output.log').read()
     assert f'wrote {8 - len(done)} pseudo masks of 8' in irn_log
