@@ -22,8 +22,8 @@ from comnet_mm.utils.per_image import build_split, write_text_atomic
 
 
 def main():
-    cfg, model = stage_tool_setup(__doc__.split('\n')[0], 'cam_cfg',
-                                  'backbone')
+    cfg, model = stage_tool_setup(
+        __doc__.split('\n')[0], 'cam_cfg', 'backbone')
     dataset = build_split(cfg.cam_cfg['eval_dataset'])
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     pairs = co_occurrent_pairs(infos, int(cfg.get('diag_pairs', 80)))
