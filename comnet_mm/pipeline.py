@@ -52,9 +52,9 @@ def resource_root() -> str:
     (``comnet_mm/.mim``, see setup.py) or, in a checkout and an editable
     install, the repository."""
     package = osp.dirname(osp.abspath(__file__))
-    for root in (osp.join(package, '.mim'), osp.dirname(package)):
-        if osp.isfile(osp.join(root, 'tools', 'train.py')):
-            return root
+    shipped = osp.join(package, '.mim')
+    if osp.isfile(osp.join(shipped, 'tools', 'train.py')):
+        return shipped
     return osp.dirname(package)  # Pipeline.command names what is missing
 
 

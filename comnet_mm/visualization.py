@@ -35,7 +35,7 @@ from mmseg.datasets import PascalVOCDataset
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
-from comnet_mm.cams.matching_diagnostics import co_occurrent_pairs
+from comnet_mm.cams.matching_diagnostics import co_occurrent_pairs, find_neck
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.engine.tool_utils import build_and_load
 from comnet_mm.irn.diagnostics import edges_at_stride4
@@ -169,13 +169,6 @@ def neck_types(cfg: Config) -> List[str]:
     return [n['type'] for n in ([necks] if isinstance(necks, dict) else necks)]
 
 
-def _neck(model, type_name: str):
-    for neck in model.neck or []:
-        if type(neck).__name__ == type_name:
-            return neck
-    return None
-
-
 def model_input(model, img_rgb: np.ndarray, size: Optional[int] = None):
     """(1, 3, H, W) normalised input for ``model`` from an RGB image,
     optionally resized to size x size."""
@@ -191,7 +184,7 @@ def partner_points(model, img_rgb: np.ndarray, gt: np.ndarray, size: int):
     object. Returns (point (y, x), partners [(y, x)], grid (h, w), same):
     feature-grid coordinates and the number of partners on the point's
     class."""
-    neck = _neck(model, 'IntraMatching')
+    neck = find_neck(model, 'IntraMatching')
     feats = model.backbone(model_input(model, img_rgb, size))
     x = feats[neck.in_index]
     neck.match(x)
@@ -240,7 +233,7 @@ def inter_masks(model, imgs: Sequence[np.ndarray], size: int) -> np.ndarray:
     """(N, size, size) boolean M* > 0 of a group of images (each resized
     to size x size), from the CAM model's backbone features; all False if
     the group has no partition."""
-    neck = _neck(model, 'InterMatching')
+    neck = find_neck(model, 'InterMatching')
     inputs = torch.cat([model_input(model, im, size) for im in imgs])
     feats = model.backbone(inputs)[neck.in_index]
     mask = co_occurrent_mask(feats, neck.solver, orientation=neck.orientation)

@@ -6,10 +6,18 @@ import sys
 
 import numpy as np
 import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, DefaultScope
 from PIL import Image
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
+
+import comnet_mm  # noqa: F401,E402  (registers our modules)
+from comnet_mm.toy import ToyVOCConfig, generate  # noqa: E402
+from comnet_mm.toy.pretrain import ToyImageNetConfig  # noqa: E402
+from comnet_mm.toy.pretrain import generate_pretrain  # noqa: E402
 
 # Small enough to generate in about a second, large enough for every class;
 # images at the earlier 96..160 px keep the tests fast.
@@ -27,7 +35,6 @@ SMALL_TOY = dict(
 def toy_root(tmp_path_factory):
     """A small toy VOC set, with a stand-in pretraining checkpoint beside
     it (:func:`pretrain_checkpoint`)."""
-    from comnet_mm.toy import ToyVOCConfig, generate
     root = str(tmp_path_factory.mktemp('toy') / 'toy_voc')
     generate(root, ToyVOCConfig(**SMALL_TOY))
     write_pretrain_checkpoint(pretrain_checkpoint(root))
@@ -43,11 +50,7 @@ def pretrain_checkpoint(toy_root: str) -> str:
 def write_pretrain_checkpoint(path: str):
     """A checkpoint of the pretraining config's classifier at its random
     init: what the stages load, without the minutes of pretraining."""
-    import torch
-    from mmengine.config import Config
-    from mmengine.registry import MODELS, DefaultScope
 
-    import comnet_mm  # noqa: F401
     cfg = Config.fromfile(
         osp.join(REPO, 'configs/pretrain/resnet18-narrow_toy-imagenet.py'))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
@@ -182,3 +185,27 @@ def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def random_checkpoint(config: str, path) -> str:
+    """A checkpoint of ``config``'s model at its random init (no pretrained
+    backbone): what the per-image tools load, without the training."""
+    cfg = Config.fromfile(f'{REPO}/{config}')
+    cfg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = MODELS.build(cfg.model)
+    torch.manual_seed(0)
+    model.init_weights()
+    torch.save(dict(state_dict=model.state_dict(), meta={}), str(path))
+    return str(path)
+
+
+def small_imagenet(folder) -> str:
+    """Write the small pretraining set the shortened pipelines use (the
+    sizes of :data:`SMALL_IMAGENET`; SMOKE's pretrain head has its 8
+    classes) into ``folder``; return its path."""
+    generate_pretrain(
+        str(folder),
+        ToyImageNetConfig(
+            num_classes=8, train_per_class=4, val_per_class=2, size=64))
+    return str(folder)

@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
-from conftest import REPO, SMOKE, run_tool
+from conftest import REPO, SMOKE, run_tool, small_imagenet
 
 #: what a clean clone holds that the build reads
 SOURCES = ('comnet_mm', 'configs', 'tools', 'setup.py', 'setup.cfg',
@@ -56,11 +55,7 @@ def test_wheel_install_runs_the_pipeline(toy_root, tmp_path):
     assert module.startswith(str(site))
     assert tools == str(site / 'comnet_mm' / '.mim' / 'tools')
 
-    imagenet = str(tmp_path / 'imagenet')
-    generate_pretrain(
-        imagenet,
-        ToyImageNetConfig(
-            num_classes=8, train_per_class=4, val_per_class=2, size=64))
+    imagenet = small_imagenet(tmp_path / 'imagenet')
     work = tmp_path / 'work'
     run_tool([
         sys.executable,

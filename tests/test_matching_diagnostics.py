@@ -4,14 +4,11 @@ import sys
 
 import numpy as np
 import pytest
-import torch
-from mmengine.config import Config
-from mmengine.registry import MODELS, DefaultScope
 
 from comnet_mm.cams.matching_diagnostics import (co_occurrent_pairs,
                                                  label_cells, mask_quality,
                                                  partner_precision)
-from conftest import REPO, run_tool
+from conftest import random_checkpoint, run_tool
 
 
 def test_mask_quality_hand_case():
@@ -65,14 +62,8 @@ def test_co_occurrent_pairs_are_disjoint_and_share():
 
 @pytest.mark.slow
 def test_tool_on_a_checkpoint(toy_root, tmp_path):
-    cfg = Config.fromfile(f'{REPO}/configs/comnet/comnet_toy.py')
-    cfg.model.backbone.init_cfg = None
-    with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        model = MODELS.build(cfg.model)
-    torch.manual_seed(0)
-    model.init_weights()
-    ckpt = tmp_path / 'cam.pth'
-    torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
+    ckpt = random_checkpoint('configs/comnet/comnet_toy.py',
+                             tmp_path / 'cam.pth')
     out = tmp_path / 'diag.json'
     run_tool([
         sys.executable, 'tools/analysis_tools/matching_diagnostics.py',

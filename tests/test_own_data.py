@@ -11,8 +11,7 @@ import comnet_mm  # noqa: F401  (registers the datasets)
 from comnet_mm.pipeline import (CHAIN, Pipeline, apply_classes,
                                 pipeline_classes, read_classes)
 from comnet_mm.toy import ToyVOCConfig, generate
-from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
-from conftest import REPO, SMALL_TOY, SMOKE, run_tool
+from conftest import REPO, SMALL_TOY, SMOKE, run_tool, small_imagenet
 
 
 def test_apply_classes_hand_case():
@@ -145,11 +144,7 @@ def test_pipeline_end_to_end_on_own_classes(num_classes, tmp_path):
     root = tmp_path / 'data'
     generate(
         str(root), ToyVOCConfig(**dict(SMALL_TOY, num_classes=num_classes)))
-    imagenet = str(tmp_path / 'imagenet')
-    generate_pretrain(
-        imagenet,
-        ToyImageNetConfig(
-            num_classes=8, train_per_class=4, val_per_class=2, size=64))
+    imagenet = small_imagenet(tmp_path / 'imagenet')
     work = tmp_path / 'work'
     run_tool([
         sys.executable, 'tools/run_pipeline.py',

@@ -11,8 +11,8 @@ from mmengine.config import Config
 from PIL import Image
 
 from comnet_mm.pipeline import CHAIN, Pipeline, rebase_paths, results_table
-from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
-from conftest import REPO, SMALL_IMAGENET, SMOKE, free_port, run_tool
+from conftest import (REPO, SMALL_IMAGENET, SMOKE, free_port, run_tool,
+                      small_imagenet)
 
 
 def test_rebase_paths_hand_case():
@@ -163,11 +163,7 @@ def test_pipeline_distributed_on_cpu(toy_root, tmp_path):
     gloo): the per-image steps split the images between the ranks."""
     port = free_port()
     work = tmp_path / 'ddp'
-    imagenet = str(tmp_path / 'imagenet')
-    generate_pretrain(
-        imagenet,
-        ToyImageNetConfig(
-            num_classes=8, train_per_class=4, val_per_class=2, size=64))
+    imagenet = small_imagenet(tmp_path / 'imagenet')
     out = run_tool([
         sys.executable, 'tools/run_pipeline.py',
         'configs/pipeline/comnet_toy.py', '--work-dir',
@@ -333,11 +329,7 @@ def test_seeds_end_to_end(toy_root, tmp_path):
     """--seeds runs the pipeline once per seed in <work>/<name>/seed<k>
     (each stage config seeded), the pretraining once for all, and the table
     is the mean +- std of the seeds' own metric files."""
-    imagenet = str(tmp_path / 'imagenet')
-    generate_pretrain(
-        imagenet,
-        ToyImageNetConfig(
-            num_classes=8, train_per_class=4, val_per_class=2, size=64))
+    imagenet = small_imagenet(tmp_path / 'imagenet')
     work = tmp_path / 'bench'
     run_tool([
         sys.executable, 'tools/run_pipeline.py',

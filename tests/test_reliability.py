@@ -23,27 +23,13 @@ import comnet_mm  # noqa: F401  (registers our modules)
 from comnet_mm.datasets import CoOccurrentGroupDataset
 from comnet_mm.engine import build_and_load
 from comnet_mm.structures import cams_complete, load_cams
-from comnet_mm.toy.pretrain import ToyImageNetConfig, generate_pretrain
 from comnet_mm.utils.per_image import (PARTIAL_PREFIX, atomic_write,
                                        remove_partial_files, run_per_image,
                                        save_npz_atomic)
 from conftest import (REPO, SMOKE, fast_options, free_port, irn_options,
-                      run_tool)
+                      random_checkpoint, run_tool, small_imagenet)
 
 N = 24  # images of train_aug the per-image tools work on here
-
-
-def random_checkpoint(config: str, path) -> str:
-    """A checkpoint of ``config``'s model at its random init (no pretrained
-    backbone): what the per-image tools load, without the training."""
-    cfg = Config.fromfile(f'{REPO}/{config}')
-    cfg.model.backbone.init_cfg = None
-    with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        model = MODELS.build(cfg.model)
-    torch.manual_seed(0)
-    model.init_weights()
-    torch.save(dict(state_dict=model.state_dict(), meta={}), str(path))
-    return str(path)
 
 
 def finished(folder, suffix):
@@ -363,11 +349,7 @@ def test_pipeline_killed_inside_a_stage_then_rerun(toy_root, tmp_path):
     """SIGKILL while the IRN stage writes its pseudo masks; the same command
     again resumes that stage (from its checkpoint, keeping the masks it
     wrote) and the results table equals an uninterrupted run's."""
-    imagenet = str(tmp_path / 'imagenet')
-    generate_pretrain(
-        imagenet,
-        ToyImageNetConfig(
-            num_classes=8, train_per_class=4, val_per_class=2, size=64))
+    imagenet = small_imagenet(tmp_path / 'imagenet')
 
     def cmd(work):
         return [

@@ -91,7 +91,9 @@ def partner_precision(partners: np.ndarray,
     return float(hits[points].mean()), float(chance.mean())
 
 
-def _neck(model, name: str):
+def find_neck(model, name: str):
+    """The model's neck of type ``name`` (e.g. ``'IntraMatching'``), or
+    None."""
     for neck in getattr(model, 'neck', None) or []:
         if type(neck).__name__ == name:
             return neck
@@ -131,7 +133,8 @@ def matching_diagnostics(model,
     ``inter/degenerate`` and left out of the M* means.
     """
     model.eval()
-    inter, intra = _neck(model, 'InterMatching'), _neck(model, 'IntraMatching')
+    inter = find_neck(model, 'InterMatching')
+    intra = find_neck(model, 'IntraMatching')
     if intra is not None:
         k, metric = intra.k, intra.metric
     in_index = inter.in_index if inter is not None else -1

@@ -7,7 +7,6 @@ written here. It is a plain dataset of ``len(dataset)`` items, so mmengine's
 ``DefaultSampler`` / ``InfiniteSampler`` shard it across DDP ranks as usual.
 """
 import copy
-import random
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -15,6 +14,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.dist import sync_random_seed
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.runner.utils import set_random_seed
 
 from comnet_mm.registry import DATASETS, FUNCTIONS
 
@@ -59,10 +59,10 @@ class CoOccurrentGroupDataset:
             alone: a run resumed mid-epoch, on other dataloader workers
             (persistent or not) or on other ranks sees the same inputs, and a
             resumed CPU run ends bitwise where an uninterrupted one does
-            (tests/test_reliability.py). Off by default: the benchmark
-            numbers in docs/ were made without it (the generators then run
-            on from the workers' seeds, so a resumed epoch draws other
-            augmentations).
+            (tests/test_reliability.py). Off here, on in the CAM configs;
+            without it the generators run on from the workers' seeds, so a
+            resumed epoch draws other augmentations (the earlier tables of
+            docs/benchmark.md were made so).
     """
 
     def __init__(self,
@@ -176,11 +176,8 @@ class CoOccurrentGroupDataset:
     def _seed_globals(self, idx: int, pos: int):
         """Seed the global generators the transforms draw from (mmcv's and
         ours use numpy's) for member ``pos`` of anchor ``idx`` now."""
-        state = np.random.SeedSequence([self.seed, self.epoch, idx,
-                                        pos]).generate_state(2)
-        random.seed(int(state[0]))
-        np.random.seed(int(state[0]))
-        torch.manual_seed(int(state[1]))
+        state = np.random.SeedSequence([self.seed, self.epoch, idx, pos])
+        set_random_seed(int(state.generate_state(1)[0]))
 
 
 @FUNCTIONS.register_module()
