@@ -85,6 +85,8 @@ class Stage:
             checkpoint of the stage named ``checkpoint_of``.
         outputs: files (relative to the stage folder) that exist when done.
         metrics: table column -> (json file in the stage folder, key).
+        optional_metrics: the same, for columns a config may leave out (the
+            matching diagnostics of a CAM config with ``cam_cfg.diagnostics``).
         args: extra tool arguments.
         checkpoint_of: for a test stage, the training stage it tests.
         shared: the stage runs once in the shared folder (``shared_dir``)
@@ -97,6 +99,7 @@ class Stage:
     config: str
     outputs: Tuple[str, ...]
     metrics: Dict[str, Tuple[str, str]] = field(default_factory=dict)
+    optional_metrics: Dict[str, Tuple[str, str]] = field(default_factory=dict)
     args: Tuple[str, ...] = ()
     checkpoint_of: Optional[str] = None
     shared: bool = False
@@ -115,10 +118,17 @@ CHAIN = (
         {'pretrain top-1': ('*/vis_data/scalars.json', 'accuracy/top1')},
         shared=True),
     Stage(
-        'cam', 'train', 'cam', ('last_checkpoint', 'cams_metrics.json'), {
+        'cam',
+        'train',
+        'cam', ('last_checkpoint', 'cams_metrics.json'), {
             'CAM mIoU': ('cams_metrics.json', 'cam/mIoU'),
             'CAM best mIoU': ('cams_metrics.json', 'cam/best_mIoU'),
             'CAM best thr': ('cams_metrics.json', 'cam/best_thr')
+        },
+        optional_metrics={
+            'M* IoU': ('cams_metrics.json', 'inter/iou'),
+            'M* splits': ('cams_metrics.json', 'inter/split'),
+            'partner precision': ('cams_metrics.json', 'intra/fg_precision')
         }),
     Stage('irn', 'train', 'irn',
           ('last_checkpoint', 'pseudo_masks_metrics.json'),
@@ -255,6 +265,8 @@ class Pipeline:
         port: torchrun's master port.
         verbose: stream the stages' output instead of writing it to
             ``<stage>/stage_output.log``.
+        until: the last stage to run (e.g. ``'cam'`` for the CAM-stage
+            ablations); all by default.
     """
 
     def __init__(self,
@@ -265,7 +277,14 @@ class Pipeline:
                  port: int = 29500,
                  verbose: bool = False,
                  chain: Sequence[Stage] = CHAIN,
-                 shared_dir: Optional[str] = None):
+                 shared_dir: Optional[str] = None,
+                 until: Optional[str] = None):
+        names = [s.name for s in chain]
+        if until is not None:
+            if until not in names:
+                raise ValueError(f'until must be one of {names}, got '
+                                 f'{until!r}')
+            chain = chain[:names.index(until) + 1]
         chain = [s for s in chain if not s.shared or s.config in cfg]
         missing = [s.config for s in chain if s.config not in cfg]
         if missing:
@@ -379,7 +398,14 @@ class Pipeline:
         ``*`` is mmengine's scalar log (one JSON object a line, the newest
         run's file), whose last line holding the key counts."""
         out = {}
-        for column, (name, key) in stage.metrics.items():
+        columns = dict(stage.metrics)
+        for column, (name, key) in stage.optional_metrics.items():
+            path = osp.join(self.stage_dir(stage), name)
+            if osp.isfile(path):
+                with open(path) as f:
+                    if key in json.load(f):
+                        columns[column] = (name, key)
+        for column, (name, key) in columns.items():
             path = osp.join(self.stage_dir(stage), name)
             if '*' in name:
                 found = sorted(glob.glob(path), key=osp.getmtime)

@@ -5,9 +5,10 @@ import torch
 from mmpretrain.structures import DataSample
 
 # yapf: disable
-from comnet_mm.models.necks.inter_matching import (InterMatching,
+from comnet_mm.models.necks.inter_matching import (AFFINITIES, InterMatching,
+                                                   affinity_operator,
                                                    co_occurrent_mask,
-                                                   dense_d_hat,
+                                                   dense_affinity, dense_d_hat,
                                                    dense_top_eigenpair,
                                                    lanczos_top_eigenpair,
                                                    orient, unit_pixels)
@@ -110,8 +111,16 @@ def test_orientation_picks_the_object():
     # 'minority': the smaller side is positive, whatever the norms
     m3 = torch.tensor([0.5, -0.2, -0.3, -0.6])
     assert torch.equal(orient(-m3, strength, 'minority'), m3)
+    # 'largest': the side holding the largest |entry|, whatever the norms
+    assert torch.equal(orient(m, strength, 'largest'), -m)
+    assert torch.equal(orient(-m, strength, 'largest'), -m)
+    # 'border': the side with the smaller share of border cells
+    border = torch.tensor([False, True, False, True])
+    assert torch.equal(orient(-m, torch.ones(4), 'border', border), m)
+    with pytest.raises(ValueError, match='border'):
+        orient(m, strength, 'border')
     with pytest.raises(ValueError, match='orientation'):
-        orient(m, strength, 'largest')
+        orient(m, strength, 'biggest')
     feats, fg = clustered(n=2, c=32, h=6, w=6, seed=0, fg_frac=0.3)
     assert torch.equal(
         co_occurrent_mask(feats, orientation='minority') > 0, fg)
@@ -194,3 +203,129 @@ def test_degenerate_inputs(solver):
     batch = torch.cat([zeros, clustered(n=2, c=8, h=3, w=3)[0].float()])
     (out, ) = neck((batch, ), samples(2, 2, [[0], [0]]))
     assert torch.isfinite(out).all() and torch.equal(out[:2], zeros)
+
+
+def two_images_one_object(seed, c=24, h=6, w=6, n=2):
+    """The case Eq. (4) fails on (issue 13): each image has its own strong
+    background direction, a blob of a shared object direction, ReLU."""
+    g = torch.Generator().manual_seed(seed)
+    obj = torch.randn(c, generator=g)
+    feats, fg = [], []
+    for _ in range(n):
+        bg = 2.0 * torch.randn(c, generator=g)
+        top, left = torch.randint(0, h - 2, (2, ), generator=g).tolist()
+        mask = torch.zeros(h, w, dtype=torch.bool)
+        mask[top:top + 3, left:left + 3] = True
+        f = torch.where(mask[None], obj[:, None, None], bg[:, None, None])
+        f = f + 0.2 * torch.randn(c, h, w, generator=g)
+        feats.append(f.clamp_min(0))
+        fg.append(mask)
+    return torch.stack(feats).double(), torch.stack(fg)
+
+
+def brute_operator(x, n, affinity):
+    """Each affinity from its definition, entry by entry (no shared code
+    with the module but unit_pixels)."""
+    p = x.shape[1]
+    q = p // n
+    img = torch.arange(p) // q
+    a = torch.zeros(p, p, dtype=x.dtype)
+    if affinity == 'paper':
+        for i in range(p):
+            for j in range(p):
+                a[i, j] = x[:, i] @ x[:, j] - 1
+        return a
+    if affinity == 'ncut':
+        w = torch.zeros(p, p, dtype=x.dtype)
+        for i in range(p):
+            for j in range(p):
+                w[i, j] = (1 + x[:, i] @ x[:, j]) / 2
+        d = w.sum(1)
+        for i in range(p):
+            for j in range(p):
+                a[i, j] = w[i, j] / (d[i] * d[j]).sqrt()
+        u0 = d.sqrt() / d.sqrt().norm()
+        return a - u0[:, None] * u0[None]
+    mean_all = x.mean(1)
+    means = [x[:, img == k].mean(1) for k in range(n)]
+    for i in range(p):
+        for j in range(p):
+            if affinity == 'image_centred':
+                zi, zj = x[:, i] - means[img[i]], x[:, j] - means[img[j]]
+            else:
+                zi, zj = x[:, i] - mean_all, x[:, j] - mean_all
+            if affinity == 'cross' and img[i] == img[j]:
+                continue
+            a[i, j] = zi @ zj
+    return a
+
+
+@pytest.mark.parametrize('affinity', AFFINITIES)
+def test_affinities_match_their_definitions(affinity):
+    """Dense matrix, matrix-free operator and the Lanczos/dense masks agree
+    with the definition written out entry by entry."""
+    feats, _ = two_images_one_object(0, c=8, h=3, w=3, n=3)
+    x = unit_pixels(feats)
+    ref = brute_operator(x, 3, affinity)
+    assert torch.allclose(dense_affinity(x, 3, affinity), ref, atol=1e-12)
+    apply, _, _ = affinity_operator(x, 3, affinity)
+    v = torch.randn(x.shape[1], dtype=x.dtype)
+    assert torch.allclose(apply(v), ref @ v, atol=1e-10)
+    for seed in range(4):
+        feats, _ = two_images_one_object(seed, n=2)
+        dense = co_occurrent_mask(feats, solver='dense', affinity=affinity)
+        fast = co_occurrent_mask(feats, solver='lanczos', affinity=affinity)
+        assert torch.equal(dense > 0, fast > 0), (affinity, seed)
+
+
+def test_ncut_is_the_second_generalised_eigenvector():
+    """'ncut' gives Shi & Malik's second eigenvector of W y = l D y."""
+    feats, _ = two_images_one_object(1, c=8, h=3, w=3)
+    x = unit_pixels(feats)
+    w = (1 + x.t() @ x) / 2
+    d = w.sum(1)
+    evals, evecs = torch.linalg.eigh(w / torch.outer(d.sqrt(), d.sqrt()))
+    y = evecs[:, -2] / d.sqrt()
+    m = co_occurrent_mask(feats, solver='dense', affinity='ncut').flatten()
+    cos = (y @ m.double()).abs() / (y.norm() * m.double().norm())
+    assert cos.item() == pytest.approx(1.0, abs=1e-9)
+
+
+def test_image_centring_finds_the_object_where_eq4_splits_images():
+    """On the issue's synthetic case, per-image centring recovers the
+    object (best sign) in every group; Eq. (4) as written does not."""
+    hits = {a: 0 for a in ('paper', 'image_centred')}
+    for seed in range(10):
+        feats, fg = two_images_one_object(seed)
+        for affinity in hits:
+            m = co_occurrent_mask(feats, solver='dense', affinity=affinity) > 0
+            hits[affinity] += bool(torch.equal(m, fg) or torch.equal(~m, fg))
+    assert hits['image_centred'] == 10
+    assert hits['paper'] < 10
+
+
+def test_unknown_affinity_is_refused():
+    with pytest.raises(ValueError, match='affinity'):
+        InterMatching(affinity='eq4')
+    with pytest.raises(ValueError, match='affinity'):
+        co_occurrent_mask(clustered()[0], affinity='eq4')
+
+
+def test_raw_pixels_keep_the_norms():
+    """unit=False divides by the mean norm only: relative norms stay, the
+    Lanczos and dense solvers still agree, and a unit-norm input gives the
+    same mask either way."""
+    feats, _ = clustered(n=2, c=16, h=4, w=4, seed=2)
+    x = unit_pixels(feats, unit=False)
+    norms = feats.permute(1, 0, 2, 3).reshape(16, -1).norm(dim=0)
+    assert torch.allclose(x.norm(dim=0), norms / norms.mean())
+    for affinity in AFFINITIES:
+        dense = co_occurrent_mask(
+            feats, solver='dense', affinity=affinity, unit=False)
+        fast = co_occurrent_mask(feats, affinity=affinity, unit=False)
+        assert torch.equal(dense > 0, fast > 0), affinity
+    unit_feats = feats / feats.norm(dim=1, keepdim=True)
+    assert torch.equal(
+        co_occurrent_mask(unit_feats, unit=False) > 0,
+        co_occurrent_mask(unit_feats) > 0)
+    assert InterMatching(unit=False).unit is False

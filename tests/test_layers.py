@@ -17,7 +17,7 @@ LAYERS = [
     {'irn'},
     {'engine'},
     {'pipeline'},
-    {'visualization'},
+    {'ablations', 'visualization'},
     {'__init__'},
 ]
 

@@ -4,10 +4,13 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from comnet_mm.cams.matching_diagnostics import (co_occurrent_pairs,
                                                  label_cells, mask_quality,
-                                                 partner_precision)
+                                                 partner_precision,
+                                                 variant_qualities)
+from comnet_mm.models.necks.inter_matching import AFFINITIES, co_occurrent_mask
 from conftest import random_checkpoint, run_tool
 
 
@@ -60,6 +63,39 @@ def test_co_occurrent_pairs_are_disjoint_and_share():
             for a, b, s in pairs] == [('0', '2', [0]), ('1', '4', [1])]
 
 
+def test_variant_qualities_best_cam_and_the_neck_agree():
+    """Each entry is mask_quality of the neck's own mask; 'best' is the
+    better sign, 'cam' the sign the CAM prefers (a CAM equal to the target
+    picks the side that overlaps it)."""
+    g = torch.Generator().manual_seed(0)
+    feats = torch.randn(2, 8, 4, 4, generator=g, dtype=torch.float64)
+    target = np.zeros((2, 4, 4), bool)
+    target[:, 1:3, 1:3] = True
+    feats[:, :, 1:3, 1:3] += 3 * torch.rand(
+        8, 1, 1, generator=g, dtype=torch.float64)
+    feats = feats.clamp_min(0)
+    valid = np.ones_like(target)
+    cam = torch.from_numpy(target.astype(float))
+    out = variant_qualities(feats, cam, target, valid)
+    for affinity in AFFINITIES:
+        m = co_occurrent_mask(feats, orientation='minority', affinity=affinity)
+        assert out[f'{affinity}/minority'] == mask_quality((m > 0).numpy(),
+                                                           target, valid)
+        raw = co_occurrent_mask(
+            feats, orientation='border', affinity=affinity, unit=False)
+        assert out[f'{affinity}_raw/border'] == mask_quality((raw > 0).numpy(),
+                                                             target, valid)
+        both = [
+            mask_quality((m > 0).numpy(), target, valid),
+            mask_quality((m < 0).numpy(), target, valid)
+        ]
+        assert out[f'{affinity}/best']['iou'] == max(q['iou'] for q in both)
+        # the CAM's side holds the target, so its IoU is the better one
+        # unless M*'s positive side and negative side hold it equally
+        assert out[f'{affinity}/cam']['iou'] == out[f'{affinity}/best'][
+            'iou'], affinity
+
+
 @pytest.mark.slow
 def test_tool_on_a_checkpoint(toy_root, tmp_path):
     ckpt = random_checkpoint('configs/comnet/comnet_toy.py',
@@ -70,10 +106,16 @@ def test_tool_on_a_checkpoint(toy_root, tmp_path):
         'configs/comnet/comnet_toy.py',
         str(ckpt), '--cfg-options',
         f'cam_cfg.eval_dataset.data_root={toy_root}', 'diag_pairs=4',
-        f'diag_out={out}'
+        f'diag_out={out}', 'diag_variants=True'
     ])
     d = json.load(open(out))
     assert d['inter/pairs'] == 4 and d['intra/k'] == 8
     for key in ('inter/iou', 'inter/positive', 'intra/precision',
                 'intra/chance', 'intra/fg_precision', 'intra/fg_chance'):
         assert 0 <= d[key] <= 1, key
+    for affinity in AFFINITIES:
+        for rule in ('norm', 'border', 'cam', 'best'):
+            key = f'inter/{affinity}/{rule}/iou'
+            assert 0 <= d[key] <= 1, key
+        assert d[f'inter/{affinity}/best/iou'] >= d[
+            f'inter/{affinity}/norm/iou'] - 1e-12

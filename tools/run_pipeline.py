@@ -23,7 +23,7 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from comnet_mm.pipeline import (Pipeline, find_config, results_table,
+from comnet_mm.pipeline import (CHAIN, Pipeline, find_config, results_table,
                                 seed_options, seeds_table)
 from comnet_mm.utils.per_image import write_text_atomic
 from comnet_mm.visualization import draw_pipeline_figures
@@ -61,6 +61,10 @@ def parse_args():
         '--no-vis', action='store_true', help='do not draw the figures')
     parser.add_argument(
         '--vis-images', type=int, default=4, help='images per figure')
+    parser.add_argument(
+        '--until',
+        choices=[s.name for s in CHAIN],
+        help='the last stage to run (e.g. cam: the CAM-stage ablations)')
     parser.add_argument(
         '--seeds',
         type=int,
@@ -101,7 +105,8 @@ def main():
                 args.gpus,
                 args.port,
                 args.verbose,
-                shared_dir=args.work_dir)
+                shared_dir=args.work_dir,
+                until=args.until)
             records = pipeline.run(log=lambda s: print(s, flush=True))
             per_seed.setdefault(name, {})[seed] = records
         if args.seeds is not None:  # the figures show the first seed
@@ -118,7 +123,10 @@ def main():
     write_text_atomic(osp.join(args.work_dir, stem + '.md'), markdown)
     write_text_atomic(
         osp.join(args.work_dir, stem + '.json'), json.dumps(table, indent=1))
-    if not args.no_vis:
+    if not args.no_vis and args.until not in (None, CHAIN[-1].name):
+        print(f'figures skipped: they draw every stage, and --until '
+              f'{args.until} stops before the last')
+    elif not args.no_vis:
         figures = draw_pipeline_figures(dirs, osp.join(args.work_dir, 'vis'),
                                         args.vis_images)
         print('figures: ' + ', '.join(figures))

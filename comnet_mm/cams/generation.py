@@ -14,6 +14,7 @@ from comnet_mm.utils.per_image import (build_split, run_per_image,
                                        save_npz_atomic, stage_model,
                                        write_metrics)
 from .inference import multiscale_cams
+from .matching_diagnostics import co_occurrent_pairs, matching_diagnostics
 
 
 @torch.no_grad()
@@ -68,9 +69,12 @@ def run_cam_stage(model, cam_cfg: dict, work_dir: str) -> dict:
     ``cam_cfg``: ``dataset`` (the split to write CAMs for, e.g. train_aug,
     which the later stages need), ``eval_dataset`` (the split to score, whose
     images must be in ``dataset``; default ``dataset``), ``out_dir``
-    (relative to ``work_dir``), ``scales``, ``flip`` and ``metric`` (a
-    :class:`CAMIoUMetric` config, or None to skip scoring). The metrics are
-    returned and written to ``<out_dir>_metrics.json``.
+    (relative to ``work_dir``), ``scales``, ``flip``, ``metric`` (a
+    :class:`CAMIoUMetric` config, or None to skip scoring) and
+    ``diagnostics`` (optional: ``dict(pairs=80, size=crop)``, the matching
+    diagnostics of :mod:`.matching_diagnostics` on co-occurrent pairs of the
+    eval split, ``variants=True`` for every inter-matching variant). The
+    metrics are returned and written to ``<out_dir>_metrics.json``.
     """
     dataset = build_split(cam_cfg['dataset'])
     out_dir = osp.join(work_dir, cam_cfg.get('out_dir', 'cams'))
@@ -78,9 +82,18 @@ def run_cam_stage(model, cam_cfg: dict, work_dir: str) -> dict:
         generate_cams(bare, dataset, out_dir,
                       tuple(cam_cfg.get('scales', (1.0, 0.5, 1.5, 2.0))),
                       cam_cfg.get('flip', True))
-    if not cam_cfg.get('metric'):
-        return {}
-    eval_set = build_split(cam_cfg['eval_dataset']) \
-        if cam_cfg.get('eval_dataset') else dataset
-    return write_metrics(
-        score_cams(eval_set, out_dir, cam_cfg['metric']), out_dir)
+        if not cam_cfg.get('metric'):
+            return {}
+        eval_set = build_split(cam_cfg['eval_dataset']) \
+            if cam_cfg.get('eval_dataset') else dataset
+        metrics = score_cams(eval_set, out_dir, cam_cfg['metric'])
+        diag = cam_cfg.get('diagnostics')
+        if diag:
+            infos = [eval_set.get_data_info(i) for i in range(len(eval_set))]
+            metrics.update(
+                matching_diagnostics(
+                    bare,
+                    co_occurrent_pairs(infos, int(diag.get('pairs', 80))),
+                    int(diag['size']),
+                    variants=bool(diag.get('variants', False))))
+    return write_metrics(metrics, out_dir)

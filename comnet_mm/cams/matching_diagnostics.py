@@ -14,7 +14,16 @@ or without the matching necks).
 Both read the features the modules read: the backbone's stage
 ``in_index`` at the model's own input, inter-matching's solver and sign
 rule when the model has the neck (defaults otherwise).
+
+With ``variants=True`` the M* quality is also measured for every affinity
+and sign rule of the inter-matching neck (``inter/<affinity>/<rule>/...``;
+``<affinity>_raw`` without unit-normalising the pixel vectors),
+for the sign rule 'cam' (the side where the shared classes' CAM is larger
+on average: what the classifier already knows, available only here, where
+the head is at hand) and for 'best' (the better of the two signs against
+the masks: an upper bound that tells a wrong partition from a wrong sign).
 """
+import itertools
 from typing import Dict, List, Sequence, Tuple
 
 import mmcv
@@ -23,7 +32,8 @@ import torch
 
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.models.inputs import model_inputs
-from comnet_mm.models.necks.inter_matching import co_occurrent_mask
+from comnet_mm.models.necks.inter_matching import (AFFINITIES, ORIENTATIONS,
+                                                   co_occurrent_mask)
 from comnet_mm.models.necks.intra_matching import topk_partners
 
 #: an image this positive, beside one under 1 - this, is an image split
@@ -117,18 +127,63 @@ def co_occurrent_pairs(infos: Sequence[dict], n: int):
     return pairs
 
 
+def variant_qualities(feats: torch.Tensor, cam: torch.Tensor,
+                      target: np.ndarray,
+                      valid: np.ndarray) -> Dict[str, Dict[str, float]]:
+    """M* quality of one group for every affinity and sign rule.
+
+    Args:
+        feats: (N, c, h, w) the matched features.
+        cam: (N, h, w) the shared classes' CAM at the same cells.
+        target, valid: (N, h, w) bool, as :func:`mask_quality`.
+
+    Returns:
+        ``{'<affinity>/<rule>': mask_quality(...)}`` for the neck's rules,
+        'cam' and 'best', unit pixel vectors; ``'<affinity>_raw/<rule>'``
+        the same with ``unit=False``. A degenerate group gives no entry for
+        its affinity.
+    """
+    out = {}
+    cam = cam.cpu().numpy()
+    for affinity, unit in itertools.product(AFFINITIES, (True, False)):
+        name = affinity if unit else f'{affinity}_raw'
+        for rule in ORIENTATIONS:
+            mask = co_occurrent_mask(
+                feats, orientation=rule, affinity=affinity, unit=unit)
+            if mask is None:
+                break
+            out[f'{name}/{rule}'] = mask_quality((mask > 0).cpu().numpy(),
+                                                 target, valid)
+        else:
+            pos = (mask > 0).cpu().numpy()
+            neg = (mask < 0).cpu().numpy()
+            sides = [
+                mask_quality(pos, target, valid),
+                mask_quality(neg, target, valid)
+            ]
+            cam_pos = cam[pos].mean() if pos.any() else -np.inf
+            cam_neg = cam[neg].mean() if neg.any() else -np.inf
+            out[f'{name}/cam'] = sides[0 if cam_pos >= cam_neg else 1]
+            out[f'{name}/best'] = max(sides, key=lambda q: q['iou'])
+    return out
+
+
 @torch.no_grad()
 def matching_diagnostics(model,
                          pairs: Sequence[Tuple[dict, dict, List[int]]],
                          size: int,
                          k: int = 8,
-                         metric: str = 'l2') -> Dict[str, float]:
+                         metric: str = 'l2',
+                         variants: bool = False) -> Dict[str, float]:
     """The diagnostics of ``model`` over ``pairs`` (data infos with
     ``img_path`` and ``seg_map_path``, and their shared class indices), each
     image resized to ``size`` x ``size``.
 
     ``k`` and ``metric`` are the model's intra-matching neck's when it has
-    one. Returns means over the pairs (M*) and over the images (partners);
+    one; ``variants`` adds :func:`variant_qualities`' means (the model's
+    head gives the 'cam' rule its class maps, from the last backbone stage,
+    resized to the matched cells). Returns means over the pairs (M*) and
+    over the images (partners);
     groups without a partition (degenerate features) are counted in
     ``inter/degenerate`` and left out of the M* means.
     """
@@ -138,14 +193,15 @@ def matching_diagnostics(model,
     if intra is not None:
         k, metric = intra.k, intra.metric
     in_index = inter.in_index if inter is not None else -1
-    quality, degenerate = [], 0
+    quality, degenerate, per_variant = [], 0, {}
     scores = {'': ([], []), 'fg_': ([], [])}
     for a, b, shared in pairs:
         imgs = [
             mmcv.imresize(mmcv.imread(i['img_path']), (size, size))
             for i in (a, b)
         ]
-        feats = model.backbone(model_inputs(model, imgs))[in_index]
+        stages = model.backbone(model_inputs(model, imgs))
+        feats = stages[in_index]
         h, w = feats.shape[2:]
         cells = np.stack([
             label_cells(read_label_map(i['seg_map_path']), (h, w))
@@ -156,7 +212,17 @@ def matching_diagnostics(model,
         mask = co_occurrent_mask(
             feats,
             solver=inter.solver if inter is not None else 'lanczos',
-            orientation=inter.orientation if inter is not None else 'norm')
+            orientation=inter.orientation if inter is not None else 'norm',
+            affinity=inter.affinity if inter is not None else 'paper',
+            unit=inter.unit if inter is not None else True)
+        if variants:
+            cam = model.head.class_maps(stages)[:, shared].sum(1)
+            cam = torch.nn.functional.interpolate(
+                cam[:, None], (h, w), mode='bilinear', align_corners=False)[:,
+                                                                            0]
+            for key, q in variant_qualities(feats, cam, target,
+                                            cells != 255).items():
+                per_variant.setdefault(key, []).append(q)
         if mask is None:
             degenerate += 1
         else:
@@ -174,6 +240,9 @@ def matching_diagnostics(model,
         f'inter/{key}': float(np.mean([q[key] for q in quality]))
         for key in ('iou', 'positive', 'split')
     } if quality else {}
+    for name, qs in per_variant.items():
+        for key in ('iou', 'positive', 'split'):
+            out[f'inter/{name}/{key}'] = float(np.mean([q[key] for q in qs]))
     out['inter/degenerate'] = float(degenerate)
     out['inter/pairs'] = float(len(pairs))
     out['intra/k'] = float(k)

@@ -3,7 +3,7 @@ and intra-matching partner precision of a CAM checkpoint, on co-occurrent
 pairs of the config's ``cam_cfg.eval_dataset`` (``train``; never ``val``).
 
     python tools/analysis_tools/matching_diagnostics.py CAM_CONFIG CAM_CKPT \
-        [--cfg-options diag_pairs=80 diag_out=diag.json ...]
+        [--cfg-options diag_pairs=80 diag_out=diag.json diag_variants=True]
 
 Works for the baseline too (what inter-matching would make of its
 features). Prints and writes (``diag_out``) the means of
@@ -11,6 +11,8 @@ features). Prints and writes (``diag_out``) the means of
 of M* > 0 with the shared classes' cells, its positive fraction, the rate
 of image-vs-image splits, and the share of each point's k partners on its
 own label against chance. Images are resized to the config's crop size.
+``diag_variants=True`` adds every affinity and sign rule of inter-matching
+(``inter/<affinity>/<rule>/iou`` ...), the CAM's sign and the best sign.
 """
 import json
 
@@ -27,7 +29,11 @@ def main():
     dataset = build_split(cfg.cam_cfg['eval_dataset'])
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     pairs = co_occurrent_pairs(infos, int(cfg.get('diag_pairs', 80)))
-    out = matching_diagnostics(model, pairs, int(cfg.get('crop_size', 512)))
+    out = matching_diagnostics(
+        model,
+        pairs,
+        int(cfg.get('crop_size', 512)),
+        variants=bool(cfg.get('diag_variants', False)))
     text = json.dumps(out, indent=1)
     print(text)
     if cfg.get('diag_out'):

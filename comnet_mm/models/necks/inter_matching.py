@@ -21,6 +21,25 @@ lambda_1 = 0 exactly when all pixel vectors are equal (or all zero): then no
 partition exists and the group is left unchanged. And D-hat has rank <= c + 1,
 so the default solver never forms the P x P matrix: Lanczos iterations apply
 D-hat as v -> X^T (X v) - 1 (1^T v).
+
+The paper leaves room in two places, each a config value here
+(``affinity``, ``orientation``; docs/results.md measures them):
+
+* which matrix's top eigenvector partitions the group. ``'paper'`` is Eq. (4)
+  as written. The others are what a careful reader tries when the literal
+  one splits image from image: ``'centred'`` (the exact sum-to-zero
+  relaxation: H X^T X H, H = I - 11^T / P), ``'image_centred'`` (each image's
+  mean pixel vector subtracted first, so what an image has everywhere, its
+  background and tone, cannot be the top direction), ``'cross'`` (only the
+  cross-image block of D-hat, co-segmentation's view: a pixel is grouped by
+  what it matches in the other images) and ``'ncut'`` (normalised cut on the
+  cosine affinity (1 + x_i.x_j) / 2);
+* which side is the object: feature norm, minority, the side holding the
+  largest |entry|, or the side touching fewer image borders;
+* whether the pixel vectors are unit-normalised (``unit=True``, the paper's
+  X) or kept as they are, divided by their mean norm (``unit=False``), so
+  that strongly responding cells, the objects, weigh more than the many
+  weak background cells.
 """
 from typing import List, Optional, Sequence, Tuple
 
@@ -28,17 +47,24 @@ import torch
 import torch.nn as nn
 
 SOLVERS = ('lanczos', 'dense')
-ORIENTATIONS = ('norm', 'minority')
+ORIENTATIONS = ('norm', 'minority', 'largest', 'border')
+AFFINITIES = ('paper', 'centred', 'image_centred', 'cross', 'ncut')
 
 
-def unit_pixels(feats: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
+def unit_pixels(feats: torch.Tensor,
+                eps: float = 1e-12,
+                unit: bool = True) -> torch.Tensor:
     """(N, c, h, w) features -> X (c, N*h*w) with unit-norm columns.
 
-    Columns of all-zero pixels stay zero (no division by zero).
+    Columns of all-zero pixels stay zero (no division by zero). With
+    ``unit=False`` every column is divided by the mean column norm instead:
+    the relative norms stay, and the 1 1^T of Eq. (4) stays commensurate.
     """
     n, c, h, w = feats.shape
     x = feats.permute(1, 0, 2, 3).reshape(c, n * h * w)
     norm = x.norm(dim=0, keepdim=True)
+    if not unit:
+        return x / norm.mean().clamp_min(eps)
     return x / norm.clamp_min(eps)
 
 
@@ -52,6 +78,103 @@ def _apply_d_hat(x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     return x.t() @ (x @ v) - v.sum()
 
 
+def _centre(x: torch.Tensor, n: int, per_image: bool) -> torch.Tensor:
+    """Z = X minus the mean pixel vector of the group (then Z^T Z = H X^T X
+    H, H = I - 11^T / P) or of each of its n images."""
+    if not per_image:
+        return x - x.mean(dim=1, keepdim=True)
+    c, p = x.shape
+    z = x.reshape(c, n, p // n)
+    return (z - z.mean(dim=2, keepdim=True)).reshape(c, p)
+
+
+def _within(z: torch.Tensor, n: int, v: torch.Tensor) -> torch.Tensor:
+    """The within-image blocks of Z^T Z applied to v: [Z_i^T Z_i v_i]_i."""
+    c, p = z.shape
+    zi = z.reshape(c, n, p // n)
+    vi = v.reshape(n, p // n)
+    return torch.einsum('cnq,cn->nq', zi, torch.einsum('cnq,nq->cn', zi,
+                                                       vi)).reshape(p)
+
+
+def affinity_operator(x: torch.Tensor, n: int, affinity: str = 'paper'):
+    """The matrix A whose top eigenvector partitions the group, matrix-free.
+
+    Args:
+        x: (c, P) unit pixel vectors of n images (image-major columns).
+        n: images in the group.
+        affinity: one of :data:`AFFINITIES` (module docstring).
+
+    Returns:
+        (apply, finish, scale): ``apply(v)`` = A v for v (P,); ``finish(y)``
+        maps A's top eigenvector to M (D^-1/2 y for 'ncut', else y); ``scale``
+        is the size of a real partition's eigenvalue (P; 1 for 'ncut'), for
+        the degeneracy test.
+    """
+    if affinity not in AFFINITIES:
+        raise ValueError(f'affinity must be one of {AFFINITIES}, got '
+                         f'{affinity!r}')
+    p = x.shape[1]
+    same = (lambda y: y)  # noqa: E731
+    if affinity == 'paper':
+        return (lambda v: _apply_d_hat(x, v)), same, p
+    if affinity in ('centred', 'image_centred'):
+        z = _centre(x, n, affinity == 'image_centred')
+        return (lambda v: z.t() @ (z @ v)), same, p
+    if affinity == 'cross':
+        z = _centre(x, n, False)
+        return (lambda v: z.t() @ (z @ v) - _within(z, n, v)), same, p
+    # 'ncut': W = (1 + X^T X) / 2 in [0, 1], S = D^-1/2 W D^-1/2 has the
+    # trivial top eigenvector u0 ~ D^1/2 1 (eigenvalue 1): deflate it, so the
+    # top one left is the normalised cut's (Shi & Malik's second).
+
+    def w(v):
+        return (x.t() @ (x @ v) + v.sum()) / 2
+
+    d_half = w(torch.ones(p, dtype=x.dtype, device=x.device)).sqrt()
+    u0 = d_half / d_half.norm()
+
+    def apply(v):
+        s = w(v / d_half) / d_half
+        return s - u0 * torch.dot(u0, v)
+
+    def finish(y):
+        m = y / d_half
+        return m / m.norm()
+
+    return apply, finish, 1
+
+
+def dense_affinity(x: torch.Tensor,
+                   n: int,
+                   affinity: str = 'paper') -> torch.Tensor:
+    """A of :func:`affinity_operator` as a P x P matrix, formed entry by
+    entry from its definition: the reference."""
+    if affinity not in AFFINITIES:
+        raise ValueError(f'affinity must be one of {AFFINITIES}, got '
+                         f'{affinity!r}')
+    p = x.shape[1]
+    if affinity == 'paper':
+        return dense_d_hat(x)
+    if affinity == 'ncut':
+        w = (1 + x.t() @ x) / 2
+        d = w.sum(1)
+        s = w / torch.outer(d.sqrt(), d.sqrt())
+        u0 = d.sqrt() / d.sqrt().norm()
+        return s - torch.outer(u0, u0)
+    gram = x.t() @ x
+    h = torch.eye(p, dtype=x.dtype, device=x.device) - 1.0 / p
+    if affinity == 'image_centred':
+        q = p // n
+        h = torch.block_diag(
+            *[torch.eye(q, dtype=x.dtype, device=x.device) - 1.0 / q] * n)
+    a = h @ gram @ h
+    if affinity == 'cross':
+        a = a * (1 - torch.block_diag(*[torch.ones(p // n, p // n)] * n).to(
+            a.dtype))
+    return a
+
+
 def _start_vector(p: int, dtype, device) -> torch.Tensor:
     """A fixed pseudo-random start, the same on every device and call."""
     g = torch.Generator().manual_seed(20240607)
@@ -60,39 +183,34 @@ def _start_vector(p: int, dtype, device) -> torch.Tensor:
             device=device, dtype=dtype) - 0.5
 
 
-def lanczos_top_eigenpair(
-        x: torch.Tensor,
-        num_iters: int = 48,
-        restarts: int = 4,
-        tol: float = 1e-6) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Largest eigenpair of D-hat = X^T X - 1 1^T, matrix-free.
+def lanczos_top(apply,
+                p: int,
+                dtype,
+                device,
+                num_iters: int = 48,
+                restarts: int = 4,
+                tol: float = 1e-6) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Largest eigenpair of a symmetric P x P operator ``apply`` (v -> A v).
 
     Lanczos with full re-orthogonalisation; each restart begins from the last
-    Ritz vector, until the residual ||D-hat y - lambda y|| is below
-    ``tol * max(1, |lambda|)``. Memory is O(num_iters * P) besides X.
-
-    Args:
-        x: (c, P) unit pixel vectors.
-        num_iters: Krylov dimension per restart (capped at P).
-        restarts: restarts at most.
-        tol: relative residual to stop at.
+    Ritz vector, until the residual ||A y - lambda y|| is below
+    ``tol * max(1, |lambda|)``. Memory is O(num_iters * P).
 
     Returns:
         (lambda_1, y): the eigenvalue (scalar tensor) and unit eigenvector
         (P,).
     """
-    p = x.shape[1]
     k = min(num_iters, p)
-    v = _start_vector(p, x.dtype, x.device)
+    v = _start_vector(p, dtype, device)
     lam, y = None, None
     for _ in range(max(1, restarts)):
-        basis = torch.zeros(k, p, dtype=x.dtype, device=x.device)
+        basis = torch.zeros(k, p, dtype=dtype, device=device)
         alphas, betas = [], []
         v = v / v.norm()
         m = k
         for j in range(k):
             basis[j] = v
-            w = _apply_d_hat(x, v)
+            w = apply(v)
             alphas.append(torch.dot(w, v))
             # full re-orthogonalisation (twice is enough in floating point)
             for _ in range(2):
@@ -111,11 +229,22 @@ def lanczos_top_eigenpair(
         lam = evals[-1]
         y = basis[:m].t() @ evecs[:, -1]
         y = y / y.norm()
-        residual = (_apply_d_hat(x, y) - lam * y).norm()
+        residual = (apply(y) - lam * y).norm()
         if residual <= tol * max(1.0, abs(float(lam))) or m < k:
             break
         v = y
     return lam, y
+
+
+def lanczos_top_eigenpair(
+        x: torch.Tensor,
+        num_iters: int = 48,
+        restarts: int = 4,
+        tol: float = 1e-6) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Largest eigenpair of D-hat = X^T X - 1 1^T (x: (c, P) unit pixel
+    vectors), matrix-free: :func:`lanczos_top` on Eq. (4)."""
+    return lanczos_top(lambda v: _apply_d_hat(x, v), x.shape[1], x.dtype,
+                       x.device, num_iters, restarts, tol)
 
 
 def dense_top_eigenpair(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -124,27 +253,35 @@ def dense_top_eigenpair(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     return evals[-1], evecs[:, -1]
 
 
+def image_border(n: int, h: int, w: int) -> torch.Tensor:
+    """(n*h*w,) bool: the cells on an image's border, image-major."""
+    border = torch.zeros(h, w, dtype=torch.bool)
+    border[0], border[-1], border[:, 0], border[:, -1] = True, True, True, True
+    return border.flatten().repeat(n)
+
+
 def orient(m: torch.Tensor,
            strength: torch.Tensor,
-           rule: str = 'norm') -> torch.Tensor:
+           rule: str = 'norm',
+           border: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Flip the eigenvector's arbitrary sign so its positive side is the
     object.
 
-    Rule 'norm' (default): the positive side is the one whose pixels have the
-    larger mean
-    feature norm (before unit normalisation). Backbone features of a
-    classifier respond more strongly on the objects it was trained to
-    recognise than on background, and the co-occurrent object is what every
-    image of the group shares. Rule 'minority': the side with fewer pixels
-    is the object (objects usually cover less than the background). On a tie
-    (e.g. all norms equal, or equal counts) the side holding the
-    largest-magnitude component is made positive, so either rule is
-    deterministic.
+    Rules: 'norm' (default), the side whose pixels have the larger mean
+    feature norm (before unit normalisation): a classifier's features
+    respond more strongly on the objects it was trained to recognise than on
+    background. 'minority', the side with fewer pixels (objects usually
+    cover less than the background). 'largest', the side holding the
+    largest |entry| (the most confident cell). 'border', the side with the
+    smaller share of its cells on an image border (objects sit inside the
+    frame, background surrounds them; needs ``border``). On a tie the
+    'largest' rule decides, so every rule is deterministic.
 
     Args:
         m: (P,) eigenvector.
         strength: (P,) pixel feature norms.
-        rule: 'norm' or 'minority'.
+        rule: one of :data:`ORIENTATIONS`.
+        border: (P,) bool, the cells on an image border ('border' rule).
     """
     if rule not in ORIENTATIONS:
         raise ValueError(f'orientation must be one of {ORIENTATIONS}, got '
@@ -152,6 +289,13 @@ def orient(m: torch.Tensor,
     pos, neg = m > 0, m < 0
     if rule == 'minority' and int(pos.sum()) != int(neg.sum()):
         return m if pos.sum() < neg.sum() else -m
+    if rule == 'border' and pos.any() and neg.any():
+        if border is None:
+            raise ValueError("orientation 'border' needs the border cells")
+        share_pos = float(border[pos].float().mean())
+        share_neg = float(border[neg].float().mean())
+        if abs(share_pos - share_neg) > 1e-9:
+            return m if share_pos < share_neg else -m
     if rule == 'norm' and pos.any() and neg.any():
         s_pos = strength[pos].mean()
         s_neg = strength[neg].mean()
@@ -167,8 +311,11 @@ def co_occurrent_mask(feats: torch.Tensor,
                       restarts: int = 4,
                       dtype: torch.dtype = torch.float64,
                       degenerate_tol: float = 1e-7,
-                      orientation: str = 'norm') -> Optional[torch.Tensor]:
-    """M* of one group, split per image: Eq. (4), oriented by :func:`orient`.
+                      orientation: str = 'norm',
+                      affinity: str = 'paper',
+                      unit: bool = True) -> Optional[torch.Tensor]:
+    """M* of one group, split per image: the top eigenvector of the
+    ``affinity`` matrix (Eq. 4 for 'paper'), oriented by :func:`orient`.
 
     Args:
         feats: (N, c, h, w) features of the group's N images.
@@ -177,9 +324,13 @@ def co_occurrent_mask(feats: torch.Tensor,
         num_iters, restarts: Lanczos settings.
         dtype: precision of the solve (float64 by default: the solve is cheap
             next to the backbone and the mask sign is then stable).
-        degenerate_tol: a top eigenvalue <= ``degenerate_tol * P`` means all
-            pixel vectors are (nearly) equal: there is no partition.
+        degenerate_tol: a top eigenvalue <= ``degenerate_tol * scale`` (P,
+            or 1 for 'ncut') means all pixel vectors are (nearly) equal:
+            there is no partition.
         orientation: the sign rule of :func:`orient`.
+        affinity: the matrix, one of :data:`AFFINITIES`.
+        unit: unit-normalise the pixel vectors (the paper); see
+            :func:`unit_pixels`.
 
     Returns:
         (N, h, w) tensor M* (unit norm over the group), or None when the
@@ -192,16 +343,21 @@ def co_occurrent_mask(feats: torch.Tensor,
         if not torch.isfinite(feats).all():
             return None
         n, c, h, w = feats.shape
-        x = unit_pixels(feats.to(dtype))
-        if solver == 'dense':
-            lam, m = dense_top_eigenpair(x)
-        else:
-            lam, m = lanczos_top_eigenpair(x, num_iters, restarts)
+        x = unit_pixels(feats.to(dtype), unit=unit)
         p = x.shape[1]
-        if not torch.isfinite(lam) or float(lam) <= degenerate_tol * p:
+        apply, finish, scale = affinity_operator(x, n, affinity)
+        if solver == 'dense':
+            evals, evecs = torch.linalg.eigh(dense_affinity(x, n, affinity))
+            lam, y = evals[-1], evecs[:, -1]
+        else:
+            lam, y = lanczos_top(apply, p, x.dtype, x.device, num_iters,
+                                 restarts)
+        if not torch.isfinite(lam) or float(lam) <= degenerate_tol * scale:
             return None
+        m = finish(y)
         strength = feats.permute(1, 0, 2, 3).reshape(c, p).norm(dim=0)
-        m = orient(m, strength.to(m.dtype), orientation)
+        m = orient(m, strength.to(m.dtype), orientation,
+                   image_border(n, h, w).to(m.device))
         return m.reshape(n, h, w).to(feats.dtype)
 
 
@@ -234,8 +390,12 @@ class InterMatching(nn.Module):
         solver (str): 'lanczos' (default) or 'dense'.
         num_iters (int), restarts (int): Lanczos settings.
         match_at_inference (bool): see above.
-        orientation (str): which side of M* is the object, 'norm' (default)
-            or 'minority' (see :func:`orient`).
+        orientation (str): which side of M* is the object, one of
+            :data:`ORIENTATIONS` (see :func:`orient`; default 'norm').
+        affinity (str): which matrix's top eigenvector is M*, one of
+            :data:`AFFINITIES` (default 'paper', Eq. 4 as written).
+        unit (bool): unit pixel vectors (default, the paper) or their raw
+            norms kept (:func:`unit_pixels`).
 
     Input/output: a tuple of (B*N, c_i, h_i, w_i) feature maps; only
     ``in_index`` changes. ``self.last_masks`` keeps the (N, h, w) masks of
@@ -251,8 +411,15 @@ class InterMatching(nn.Module):
                  num_iters: int = 48,
                  restarts: int = 4,
                  match_at_inference: bool = False,
-                 orientation: str = 'norm'):
+                 orientation: str = 'norm',
+                 affinity: str = 'paper',
+                 unit: bool = True):
         super().__init__()
+        self.unit = unit
+        if affinity not in AFFINITIES:
+            raise ValueError(f'affinity must be one of {AFFINITIES}, got '
+                             f'{affinity!r}')
+        self.affinity = affinity
         if orientation not in ORIENTATIONS:
             raise ValueError(f'orientation must be one of {ORIENTATIONS}, '
                              f'got {orientation!r}')
@@ -313,7 +480,9 @@ class InterMatching(nn.Module):
                 self.solver,
                 self.num_iters,
                 self.restarts,
-                orientation=self.orientation) if shared else None
+                orientation=self.orientation,
+                affinity=self.affinity,
+                unit=self.unit) if shared else None
             self.last_masks.append(mask)
             out.append(
                 group if mask is None else enhance(group, mask, self.alpha))

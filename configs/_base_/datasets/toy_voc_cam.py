@@ -51,4 +51,5 @@ cam_cfg = dict(
     dataset=dict(data_root=data_root, metainfo=dict(classes=_base_.classes)),
     eval_dataset=dict(
         data_root=data_root, metainfo=dict(classes=_base_.classes)),
-    metric=dict(num_classes=len(_base_.classes), class_names=_base_.classes))
+    metric=dict(num_classes=len(_base_.classes), class_names=_base_.classes),
+    diagnostics=dict(pairs=80, size=crop_size))

@@ -89,4 +89,7 @@ cam_cfg = dict(
     flip=True,
     out_dir='cams',
     metric=dict(type='CAMIoUMetric', num_classes=20, bg_thr=0.15),
+    # M* quality and partner precision on 80 co-occurrent pairs of the eval
+    # split (cams/matching_diagnostics.py), written with the CAM metrics
+    diagnostics=dict(pairs=80, size=crop_size),
 )

@@ -1,0 +1,250 @@
+"""The paper's ablation tables re-run over seeds (``tools/run_ablations.py``).
+
+A grid config (``configs/ablations/toy_tables.py``) names *rows* (a pipeline
+config, the CAM config it swaps in, options for that CAM config) and
+*tables* (rows, how far each runs: ``until='cam'`` for the CAM-stage tables
+I, III, IV; the whole chain for Table II; the paper's VOC numbers). Every
+(row, seed) runs through :class:`~comnet_mm.pipeline.Pipeline` in
+``<work_dir>/<row>/seed<k>``, resumable there, with the shared pretraining
+in ``<work_dir>/pretrain``.
+
+Each finished run's record (its definition, the stages it ran, their
+metrics and times, the machine) is added to a JSON file at once
+(``docs/results.json`` by default) and the tables are rewritten from it
+(``docs/results.md``): both are committed, so a grid that takes longer than
+a session goes on from a fresh checkout, where ``work_dir`` is gone. A run
+whose record holds the same definition and reached the table's stage is
+not run again.
+"""
+import json
+import os.path as osp
+import platform
+from typing import List, Optional, Sequence
+
+import torch
+from mmengine.config import Config
+
+from .pipeline import CHAIN, Pipeline, find_config, seed_options
+from .utils.per_image import write_text_atomic
+
+#: table columns: (heading, pipeline metric column); the CAM-stage tables
+#: stop after 'M* IoU' .. 'partner precision'
+CAM_COLUMNS = (('CAM mIoU (bg 0.15)', 'CAM mIoU'), ('CAM best mIoU',
+                                                    'CAM best mIoU'),
+               ('M* > 0 IoU', 'M* IoU'), ('M* image splits', 'M* splits'),
+               ('partner precision (objects)', 'partner precision'))
+FULL_COLUMNS = CAM_COLUMNS[:2] + (
+    ('pseudo masks (RW) mIoU', 'RW mIoU'),
+    ('DeepLabV3 val mIoU', 'DeepLabV3 mIoU'),
+    ('DeepLabV3+CRF val mIoU', 'DeepLabV3+CRF mIoU')) + CAM_COLUMNS[2:]
+
+
+def row_definition(grid: Config, name: str, options: dict = None) -> dict:
+    """What a row runs: its pipeline config, CAM config and CAM options
+    (the pipeline config's own defaults when the row leaves them out), and
+    ``options`` for every row's pipeline config (``--cfg-options``)."""
+    if name not in grid.rows:
+        raise KeyError(f'row {name!r} is not in the grid\'s rows '
+                       f'({", ".join(grid.rows)})')
+    row = grid.rows[name]
+    definition = dict(
+        pipeline=row.get('pipeline', grid.pipeline),
+        cam=row.get('cam'),
+        cam_options=dict(row.get('cam_options') or {}))
+    if options:
+        definition['options'] = dict(options)
+    return json.loads(json.dumps(definition))  # as the records file holds it
+
+
+def row_pipeline_config(definition: dict, data_root: Optional[str],
+                        pretrain_data_root: Optional[str],
+                        seed: int) -> Config:
+    """The pipeline config of one (row, seed)."""
+    cfg = Config.fromfile(find_config(definition['pipeline']))
+    if definition['cam']:
+        cfg.cam.config = definition['cam']
+    if definition['cam_options']:  # dotted keys: the stage merges them
+        cfg.cam.options = dict(
+            cfg.cam.get('options') or {}, **definition['cam_options'])
+    if definition.get('options'):
+        cfg.merge_from_dict(definition['options'])
+    if data_root:
+        cfg.data_root = data_root
+    if pretrain_data_root:
+        cfg.pretrain_data_root = pretrain_data_root
+    return seed_options(cfg, seed)
+
+
+def machine() -> str:
+    """The CPU and torch a run was made with (results differ between
+    machines: their float kernels differ and training amplifies it)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            cpu = next((line.split(':', 1)[1].strip()
+                        for line in f if line.startswith('model name')), cpu)
+    except OSError:
+        pass
+    return f'{cpu}, torch {torch.__version__}'
+
+
+def load_records(path: str) -> dict:
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f'{path} is not a records file: {e}') from e
+
+
+def reaches(record: dict, until: Optional[str]) -> bool:
+    """Whether a run record ran the stages a table needs."""
+    return (until or CHAIN[-1].name) in record['stages']
+
+
+def run_key(row: str, seed: int) -> str:
+    return f'{row}/seed{seed}'
+
+
+def run_grid(grid: Config,
+             work_dir: str,
+             records_path: str,
+             markdown_path: str,
+             seeds: Sequence[int],
+             tables: Optional[Sequence[str]] = None,
+             data_root: Optional[str] = None,
+             pretrain_data_root: Optional[str] = None,
+             options: Optional[dict] = None,
+             command: str = '',
+             log=print) -> dict:
+    """Run every missing (row, seed) of ``tables`` (all by default), table
+    by table and seed-major (seed 0 of every row first, so a grid cut short
+    has comparable rows), writing the records and the tables after each
+    run; return the records. ``options`` go into every row's pipeline
+    config (and its definition)."""
+    records = load_records(records_path)
+    chosen = [t for t in grid.tables if tables is None or t['name'] in tables]
+    unknown = set(tables or ()) - {t['name'] for t in grid.tables}
+    if unknown:
+        raise KeyError(f'no table named {sorted(unknown)} in the grid')
+    for table in chosen:
+        for seed in seeds:
+            for row in table['rows']:
+                definition = row_definition(grid, row, options)
+                key = run_key(row, seed)
+                old = records.get(key)
+                if old and old['definition'] == definition and reaches(
+                        old, table.get('until')):
+                    continue
+                log(f'=== {key} (table {table["name"]})')
+                cfg = row_pipeline_config(definition, data_root,
+                                          pretrain_data_root, seed)
+                pipeline = Pipeline(
+                    cfg,
+                    osp.join(work_dir, row, f'seed{seed}'),
+                    shared_dir=work_dir,
+                    until=table.get('until'))
+                runs = pipeline.run(log=log)
+                metrics = {k: v for r in runs for k, v in r['metrics'].items()}
+                records[key] = dict(
+                    definition=definition,
+                    stages=[r['stage'] for r in runs],
+                    metrics=metrics,
+                    wall_s={r['stage']: r['wall_s']
+                            for r in runs},
+                    machine=machine())
+                write_text_atomic(
+                    records_path,
+                    json.dumps(records, indent=1, sort_keys=True))
+                write_text_atomic(
+                    markdown_path,
+                    results_markdown(grid, records, command, options))
+    write_text_atomic(markdown_path,
+                      results_markdown(grid, records, command, options))
+    return records
+
+
+def mean_std(values: Sequence[float]) -> str:
+    """'m ± s' (sample std, ddof 1); one value alone is marked '(1 seed)'."""
+    if not values:
+        return '-'
+    m = sum(values) / len(values)
+    if len(values) == 1:
+        return f'{m:.2f} (1 seed)'
+    s = (sum((v - m)**2 for v in values) / (len(values) - 1))**0.5
+    return f'{m:.2f} ± {s:.2f}'
+
+
+def table_markdown(grid: Config,
+                   table: dict,
+                   records: dict,
+                   options: Optional[dict] = None) -> List[str]:
+    """One table: a row per grid row, each metric as mean ± std over the
+    seeds recorded, the seeds, and the paper's VOC number."""
+    columns = CAM_COLUMNS if table.get('until') == 'cam' else FULL_COLUMNS
+    head = ['row', 'seeds'] + [c[0] for c in columns] + ['VOC (paper)']
+    lines = [
+        f'### {table["title"]}', '', '| ' + ' | '.join(head) + ' |',
+        '|' + ' --- |' * len(head)
+    ]
+    for row in table['rows']:
+        definition = row_definition(grid, row, options)
+        runs = {
+            int(key.rsplit('seed', 1)[1]): r
+            for key, r in records.items()
+            if key.rsplit('/', 1)[0] == row and r['definition'] == definition
+            and reaches(r, table.get('until'))
+        }
+        seeds = sorted(runs)
+        cells = [row, ' '.join(str(s) for s in seeds) or '-']
+        for _, column in columns:
+            cells.append(
+                mean_std([
+                    runs[s]['metrics'][column] for s in seeds
+                    if column in runs[s]['metrics']
+                ]))
+        cells.append(str(table.get('paper', {}).get(row, '-')))
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    if table.get('note'):
+        lines += ['', table['note']]
+    return lines + ['']
+
+
+def results_markdown(grid: Config,
+                     records: dict,
+                     command: str = '',
+                     options: Optional[dict] = None) -> str:
+    """docs/results.md: the grid's tables from ``records`` (the runs whose
+    definition is the row's now), the command that made them and the
+    machines they ran on."""
+    lines = ['# ' + grid.get('title', 'Ablations over seeds'), '']
+    if grid.get('intro'):
+        lines += [grid.intro, '']
+    if command:
+        lines += [
+            'Made (and resumed) with:', '', '```bash', command, '```', ''
+        ]
+    lines += [
+        'Each cell is the mean ± sample std over the seeds listed '
+        '(`randomness.seed` of every stage; the pretraining is shared). '
+        'CAM columns and pseudo masks on `train`, DeepLabV3 on `val`; '
+        'M* > 0 IoU, image splits and partner precision are the matching '
+        'diagnostics of the CAM checkpoint on 80 co-occurrent `train` pairs '
+        '(`cams/matching_diagnostics.py`). Per-seed values and stage times: '
+        '`docs/results.json`.', ''
+    ]
+    for table in grid.tables:
+        lines += table_markdown(grid, table, records, options)
+    machines = sorted({r['machine'] for r in records.values()})
+    top1 = sorted({
+        round(r['metrics']['pretrain top-1'], 2)
+        for r in records.values() if 'pretrain top-1' in r['metrics']
+    })
+    lines += [
+        '## Machines', '',
+        'Runs made on: ' + ('; '.join(machines) or '-') + '. The shared '
+        'pretraining reached top-1 ' +
+        (', '.join(f'{t:.2f}' for t in top1) or '-') + ' on them.', ''
+    ]
+    return '\n'.join(lines)

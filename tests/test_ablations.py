@@ -1,0 +1,189 @@
+"""The ablation grid: which runs it makes, skips and tabulates, by hand with
+a stand-in pipeline, and once end to end (shortened stages)."""
+import json
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from comnet_mm import ablations
+from comnet_mm.ablations import (mean_std, results_markdown, row_definition,
+                                 row_pipeline_config, run_grid)
+from conftest import REPO, SMOKE, run_tool, small_imagenet
+
+GRID = dict(
+    title='t',
+    pipeline='configs/pipeline/baseline_toy.py',
+    seeds=(0, 1),
+    rows=dict(
+        base=dict(cam='configs/cam/cam_toy.py'),
+        var=dict(
+            cam='configs/comnet/ablations_toy/comnet_toy_inter.py',
+            cam_options={'model.neck.0.affinity': 'image_centred'})),
+    tables=[
+        dict(
+            name='A',
+            title='A',
+            until='cam',
+            rows=['base', 'var'],
+            paper=dict(base=48.3)),
+        dict(name='B', title='B', until=None, rows=['base']),
+    ])
+
+
+class FakePipeline:
+    """Records what it is asked to run; returns the stages up to
+    ``until`` with metrics derived from the seed and the row's folder."""
+    calls = []
+
+    def __init__(self, cfg, work_dir, shared_dir=None, until=None):
+        self.cfg, self.work_dir, self.until = cfg, work_dir, until
+
+    def run(self, log=print):
+        FakePipeline.calls.append((self.work_dir, self.until))
+        seed = self.cfg.cam.options.randomness.seed
+        names = [s.name for s in ablations.CHAIN]
+        names = names[:names.index(self.until) + 1] if self.until else names
+        out = []
+        for name in names:
+            metrics = {}
+            if name == 'cam':
+                metrics = {'CAM mIoU': 40.0 + seed, 'CAM best mIoU': 41.0}
+            if name == 'irn':
+                metrics = {'RW mIoU': 45.0 + 2 * seed}
+            out.append(dict(stage=name, wall_s=1.0, metrics=metrics))
+        return out
+
+
+def test_grid_runs_each_missing_run_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(ablations, 'Pipeline', FakePipeline)
+    FakePipeline.calls = []
+    grid = Config(GRID)
+    records, md = tmp_path / 'r.json', tmp_path / 'r.md'
+    run_grid(grid, str(tmp_path / 'w'), str(records), str(md), seeds=(0, 1))
+    calls = [(c[0].split('/w/')[1], c[1]) for c in FakePipeline.calls]
+    # table A seed-major at the CAM stage, then B's whole chain for base
+    # (its CAM-stage record does not reach the last stage)
+    assert calls == [('base/seed0', 'cam'), ('var/seed0', 'cam'),
+                     ('base/seed1', 'cam'), ('var/seed1', 'cam'),
+                     ('base/seed0', None), ('base/seed1', None)]
+    saved = json.load(open(records))
+    assert set(saved) == {'base/seed0', 'base/seed1', 'var/seed0', 'var/seed1'}
+    assert saved['var/seed1']['definition']['cam_options'] == {
+        'model.neck.0.affinity': 'image_centred'
+    }
+    assert saved['base/seed1']['metrics']['RW mIoU'] == 47.0
+    # nothing left to run: a second call makes no run
+    FakePipeline.calls = []
+    run_grid(grid, str(tmp_path / 'w'), str(records), str(md), seeds=(0, 1))
+    assert FakePipeline.calls == []
+    # a changed row definition runs that row again, and only it
+    grid.rows.var.cam_options = {'model.neck.0.affinity': 'ncut'}
+    run_grid(
+        grid,
+        str(tmp_path / 'w'),
+        str(records),
+        str(md),
+        seeds=(0, 1),
+        tables=['A'])
+    assert [c[0].split('/w/')[1]
+            for c in FakePipeline.calls] == ['var/seed0', 'var/seed1']
+    with pytest.raises(KeyError, match='Z'):
+        run_grid(
+            grid,
+            str(tmp_path / 'w'),
+            str(records),
+            str(md), (0, ),
+            tables=['Z'])
+
+
+def test_tables_by_hand():
+    grid = Config(GRID)
+    base = row_definition(grid, 'base')
+    other = dict(base, cam='configs/comnet/comnet_toy.py')
+    records = {
+        'base/seed0':
+        dict(
+            definition=base,
+            stages=['pretrain', 'cam'],
+            metrics={
+                'CAM mIoU': 40.0,
+                'pretrain top-1': 50
+            },
+            machine='cpu a'),
+        'base/seed1':
+        dict(
+            definition=base,
+            stages=['pretrain', 'cam'],
+            metrics={'CAM mIoU': 44.0},
+            machine='cpu b'),
+        # another definition under the row's name: not counted
+        'base/seed2':
+        dict(
+            definition=other,
+            stages=['cam'],
+            metrics={'CAM mIoU': 99.0},
+            machine='cpu a'),
+    }
+    md = results_markdown(grid, records, 'python tools/run_ablations.py g')
+    line = next(s for s in md.splitlines() if s.startswith('| base | 0 1'))
+    cells = [c.strip() for c in line.strip('|').split('|')]
+    # mean 42, sample std sqrt(8) = 2.83; the paper's 48.3 last
+    assert cells[2] == '42.00 ± 2.83' and cells[-1] == '48.3'
+    assert '| var | - |' in md
+    # table B needs the whole chain: base has no such record yet
+    assert md.split('### B')[1].count('| base | - |') == 1
+    assert 'cpu a; cpu b' in md and 'top-1 50.00' in md
+    assert 'python tools/run_ablations.py g' in md
+    assert mean_std([3.0]) == '3.00 (1 seed)' and mean_std([]) == '-'
+
+
+def test_row_pipeline_config_swaps_the_cam_stage():
+    grid = Config(GRID)
+    cfg = row_pipeline_config(
+        row_definition(grid, 'var', {'seg.options.iters': 5}), 'D', 'P', 3)
+    assert cfg.cam.config.endswith('comnet_toy_inter.py')
+    assert cfg.cam.options['model.neck.0.affinity'] == 'image_centred'
+    assert cfg.cam.options.randomness.seed == 3
+    assert cfg.irn.options.randomness.seed == 3
+    assert cfg.seg.options.iters == 5
+    assert (cfg.data_root, cfg.pretrain_data_root) == ('D', 'P')
+    with pytest.raises(KeyError, match='nope'):
+        row_definition(grid, 'nope')
+
+
+@pytest.mark.slow
+def test_run_ablations_tool_end_to_end(toy_root, tmp_path):
+    """Two rows at the CAM stage (shortened), twice: the second run makes
+    nothing and the tables hold the stages' own numbers."""
+    grid = tmp_path / 'grid.py'
+    grid.write_text(Config(dict(GRID, tables=GRID['tables'][:1])).pretty_text)
+    imagenet = small_imagenet(tmp_path / 'imagenet')
+    args = [
+        sys.executable, f'{REPO}/tools/run_ablations.py',
+        str(grid), '--seeds', '0', '--work-dir',
+        str(tmp_path / 'w'), '--records',
+        str(tmp_path / 'r.json'), '--out',
+        str(tmp_path / 'r.md'), '--data-root', toy_root,
+        '--pretrain-data-root', imagenet, '--cfg-options', *SMOKE
+    ]
+    first = run_tool(args)
+    records = json.load(open(tmp_path / 'r.json'))
+    assert set(records) == {'base/seed0', 'var/seed0'}
+    for row in ('base', 'var'):
+        cams = json.load(
+            open(tmp_path / 'w' / row / 'seed0' / 'cam' / 'cams_metrics.json'))
+        m = records[f'{row}/seed0']['metrics']
+        assert m['CAM mIoU'] == cams['cam/mIoU']
+        assert m['M* IoU'] == cams['inter/iou']
+        assert 0 <= m['partner precision'] <= 1
+        assert records[f'{row}/seed0']['stages'] == ['pretrain', 'cam']
+    cfg = Config.fromfile(tmp_path / 'w' / 'var' / 'seed0' / 'cam' /
+                          'config.py')
+    assert cfg.model.neck[0].affinity == 'image_centred'
+    assert '=== base/seed0' in first.stdout
+    second = run_tool(args)
+    assert '===' not in second.stdout
+    md = open(tmp_path / 'r.md').read()
+    assert f"{records['base/seed0']['metrics']['CAM mIoU']:.2f} (1 seed)" \
+        in md
