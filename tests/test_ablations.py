@@ -181,6 +181,20 @@ def test_run_ablations_tool_end_to_end(toy_root, tmp_path):
     cfg = Config.fromfile(tmp_path / 'w' / 'var' / 'seed0' / 'cam' /
                           'config.py')
     assert cfg.model.neck[0].affinity == 'image_centred'
+    # the hook's diagnostics equal the tool's on the same checkpoint
+    cam = tmp_path / 'w' / 'var' / 'seed0' / 'cam'
+    out = tmp_path / 'diag.json'
+    run_tool([
+        sys.executable, f'{REPO}/tools/analysis_tools/matching_diagnostics.py',
+        str(cam / 'config.py'),
+        open(cam / 'last_checkpoint').read().strip(), '--cfg-options',
+        f'diag_out={out}'
+    ])
+    tool = json.load(open(out))
+    hook = json.load(open(cam / 'cams_metrics.json'))
+    for key in ('inter/iou', 'inter/split', 'intra/fg_precision',
+                'inter/pairs'):
+        assert tool[key] == pytest.approx(hook[key], abs=1e-9), key
     assert '=== base/seed0' in first.stdout
     second = run_tool(args)
     assert '===' not in second.stdout

@@ -119,3 +119,6 @@ def test_tool_on_a_checkpoint(toy_root, tmp_path):
             assert 0 <= d[key] <= 1, key
         assert d[f'inter/{affinity}/best/iou'] >= d[
             f'inter/{affinity}/norm/iou'] - 1e-12
+    # the neck's own metric (l2) among the partner-metric variants
+    assert d['intra/l2/fg_precision'] == pytest.approx(d['intra/fg_precision'])
+    assert 0 <= d['intra/cosine/fg_precision'] <= 1

@@ -93,6 +93,40 @@ def test_pipeline_config_errors(tmp_path):
         Pipeline(cfg, str(tmp_path), launcher='slurm')
 
 
+def test_until_stops_the_chain(tmp_path):
+    cfg = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
+    pipe = Pipeline(cfg, str(tmp_path), until='cam')
+    assert [s.name for s in pipe.chain] == ['pretrain', 'cam']
+    full = Pipeline(cfg, str(tmp_path))
+    assert [s.name for s in full.chain] == [s.name for s in CHAIN]
+    with pytest.raises(ValueError, match='until'):
+        Pipeline(cfg, str(tmp_path), until='deeplab')
+
+
+def test_matching_columns_only_where_written(tmp_path):
+    """The diagnostics columns come from cams_metrics.json when the CAM
+    config wrote them, and are left out (no error) when it did not."""
+    cfg = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
+    pipe = Pipeline(cfg, str(tmp_path / 'run'))
+    stage = next(s for s in pipe.chain if s.name == 'cam')
+    folder = tmp_path / 'run' / 'cam'
+    folder.mkdir(parents=True)
+    metrics = {'cam/mIoU': 40.0, 'cam/best_mIoU': 41.0, 'cam/best_thr': 0.1}
+    (folder / 'cams_metrics.json').write_text(json.dumps(metrics))
+    assert set(pipe.read_metrics(stage)) == {
+        'CAM mIoU', 'CAM best mIoU', 'CAM best thr'
+    }
+    metrics.update({
+        'inter/iou': 0.25,
+        'inter/split': 0.0,
+        'intra/fg_precision': 0.8
+    })
+    (folder / 'cams_metrics.json').write_text(json.dumps(metrics))
+    out = pipe.read_metrics(stage)
+    assert (out['M* IoU'], out['M* splits'],
+            out['partner precision']) == (0.25, 0.0, 0.8)
+
+
 def _log(out):
     return out.stdout + out.stderr
 

@@ -57,7 +57,8 @@ def main():
         data_root=args.data_root,
         pretrain_data_root=args.pretrain_data_root,
         options=args.cfg_options,
-        command=' '.join(['python'] + [shlex.quote(a) for a in sys.argv]),
+        command=grid.get('command')
+        or ' '.join(['python'] + [shlex.quote(a) for a in sys.argv]),
         log=lambda s: print(s, flush=True))
     print(f'written to {args.out} and {args.records}')
 

@@ -21,7 +21,9 @@ and sign rule of the inter-matching neck (``inter/<affinity>/<rule>/...``;
 for the sign rule 'cam' (the side where the shared classes' CAM is larger
 on average: what the classifier already knows, available only here, where
 the head is at hand) and for 'best' (the better of the two signs against
-the masks: an upper bound that tells a wrong partition from a wrong sign).
+the masks: an upper bound that tells a wrong partition from a wrong sign),
+and the partner precision on objects for every partner metric of
+intra-matching (``intra/<metric>/fg_precision``).
 """
 import itertools
 from typing import Dict, List, Sequence, Tuple
@@ -34,7 +36,7 @@ from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.models.inputs import model_inputs
 from comnet_mm.models.necks.inter_matching import (AFFINITIES, ORIENTATIONS,
                                                    co_occurrent_mask)
-from comnet_mm.models.necks.intra_matching import topk_partners
+from comnet_mm.models.necks.intra_matching import METRICS, topk_partners
 
 #: an image this positive, beside one under 1 - this, is an image split
 SPLIT = 0.85
@@ -193,7 +195,7 @@ def matching_diagnostics(model,
     if intra is not None:
         k, metric = intra.k, intra.metric
     in_index = inter.in_index if inter is not None else -1
-    quality, degenerate, per_variant = [], 0, {}
+    quality, degenerate, per_variant, per_metric = [], 0, {}, {}
     scores = {'': ([], []), 'fg_': ([], [])}
     for a, b, shared in pairs:
         imgs = [
@@ -236,6 +238,14 @@ def matching_diagnostics(model,
                 if not np.isnan(p):
                     hits.append(p)
                     chance.append(c)
+        for other in METRICS if variants else ():
+            idx = topk_partners(feats.flatten(2).float(), k,
+                                other).cpu().numpy()
+            for i in range(len(imgs)):
+                p, _ = partner_precision(
+                    idx[i], cells[i].reshape(-1), foreground=True)
+                if not np.isnan(p):
+                    per_metric.setdefault(other, []).append(p)
     out = {
         f'inter/{key}': float(np.mean([q[key] for q in quality]))
         for key in ('iou', 'positive', 'split')
@@ -243,6 +253,8 @@ def matching_diagnostics(model,
     for name, qs in per_variant.items():
         for key in ('iou', 'positive', 'split'):
             out[f'inter/{name}/{key}'] = float(np.mean([q[key] for q in qs]))
+    for other, hits in per_metric.items():
+        out[f'intra/{other}/fg_precision'] = float(np.mean(hits))
     out['inter/degenerate'] = float(degenerate)
     out['inter/pairs'] = float(len(pairs))
     out['intra/k'] = float(k)

@@ -9,7 +9,12 @@ intro = ('The paper\'s Tables I-IV (VOC, CAM mIoU on `train`) re-run on the '
          'toy set, and the inter-matching variants the paper leaves open '
          '(`affinity`, `orientation` of `InterMatching`). Rows as in the '
          'paper: inter-matching alone for N and alpha, intra-matching alone '
-         'for k.')
+         'for k. What M* finds for each variant, on trained features: '
+         '[docs/matching.md](matching.md). Tables fill as runs finish; a '
+         'row with fewer seeds says so.')
+# how the tables are made (printed above them); extra arguments (a subset of
+# --tables, --seeds, other data) do not change what a run is
+command = 'python tools/run_ablations.py configs/ablations/toy_tables.py'
 pipeline = 'configs/pipeline/baseline_toy.py'
 seeds = (0, 1, 2)
 A = 'configs/comnet/ablations_toy/'
@@ -35,6 +40,12 @@ rows = dict(
         f'inter_{v}':
         dict(cam=INTER, cam_options={'model.neck.0.affinity': v})
         for v in ('centred', 'image_centred', 'cross', 'ncut')
+    },
+    **{
+        f'intra_{m}': dict(
+            cam=A + 'comnet_toy_intra.py',
+            cam_options={'model.neck.0.metric': m})
+        for m in ('cosine', 'dot')
     },
     inter_raw=dict(cam=INTER, cam_options={'model.neck.0.unit': False}),
     inter_raw_cross=dict(
@@ -68,6 +79,13 @@ tables = [
         note=('`inter` is Eq. (4) as written with the feature-norm sign; '
               'the other rows change the neck\'s `affinity`, `orientation` '
               'or `unit` (raw: pixel vectors not unit-normalised).')),
+    dict(
+        name='intra-variants',
+        title='Intra-matching: the partner metric (CAM stage)',
+        until='cam',
+        rows=['intra', 'intra_cosine', 'intra_dot'],
+        note=('`intra` ranks partners by l2 distance (the text); `dot` is '
+              'Eq. (6)\'s raw product, `cosine` the normalised one.')),
     dict(
         name='II',
         title='Table II: the two modules through the whole pipeline',
