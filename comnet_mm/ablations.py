@@ -113,6 +113,7 @@ def run_grid(grid: Config,
              markdown_path: str,
              seeds: Sequence[int],
              tables: Optional[Sequence[str]] = None,
+             rows: Optional[Sequence[str]] = None,
              data_root: Optional[str] = None,
              pretrain_data_root: Optional[str] = None,
              options: Optional[dict] = None,
@@ -121,16 +122,21 @@ def run_grid(grid: Config,
     """Run every missing (row, seed) of ``tables`` (all by default), table
     by table and seed-major (seed 0 of every row first, so a grid cut short
     has comparable rows), writing the records and the tables after each
-    run; return the records. ``options`` go into every row's pipeline
+    run; return the records. ``rows`` restricts the runs to those rows (the
+    tables still show every row); ``options`` go into every row's pipeline
     config (and its definition)."""
     records = load_records(records_path)
     chosen = [t for t in grid.tables if tables is None or t['name'] in tables]
     unknown = set(tables or ()) - {t['name'] for t in grid.tables}
     if unknown:
         raise KeyError(f'no table named {sorted(unknown)} in the grid')
+    for row in rows or ():
+        row_definition(grid, row)  # an unknown row is an error
     for table in chosen:
         for seed in seeds:
             for row in table['rows']:
+                if rows is not None and row not in rows:
+                    continue
                 definition = row_definition(grid, row, options)
                 key = run_key(row, seed)
                 old = records.get(key)

@@ -88,6 +88,32 @@ def test_grid_runs_each_missing_run_once(tmp_path, monkeypatch):
         tables=['A'])
     assert [c[0].split('/w/')[1]
             for c in FakePipeline.calls] == ['var/seed0', 'var/seed1']
+    # --rows: only the rows named run, the others wait
+    FakePipeline.calls = []
+    grid.rows.var.cam_options = {'model.neck.0.affinity': 'cross'}
+    run_grid(
+        grid,
+        str(tmp_path / 'w'),
+        str(records),
+        str(md),
+        seeds=(0, ),
+        rows=['base'])
+    assert FakePipeline.calls == []  # base is complete; var is not asked
+    run_grid(
+        grid,
+        str(tmp_path / 'w'),
+        str(records),
+        str(md),
+        seeds=(0, ),
+        rows=['var'])
+    assert [c[0].split('/w/')[1] for c in FakePipeline.calls] == ['var/seed0']
+    with pytest.raises(KeyError, match='nope'):
+        run_grid(
+            grid,
+            str(tmp_path / 'w'),
+            str(records),
+            str(md), (0, ),
+            rows=['nope'])
     with pytest.raises(KeyError, match='Z'):
         run_grid(
             grid,

@@ -1,7 +1,7 @@
 """Run the ablation grid over seeds and write its tables.
 
     python tools/run_ablations.py configs/ablations/toy_tables.py \
-        [--tables II-cam variants] [--seeds 0 1 2] \
+        [--tables II-cam variants] [--rows inter inter_raw] [--seeds 0 1 2] \
         [--work-dir work_dirs/ablations] \
         [--records docs/results.json] [--out docs/results.md] \
         [--data-root DIR] [--pretrain-data-root DIR] [--cfg-options K=V ...]
@@ -28,11 +28,18 @@ def parse_args():
     parser.add_argument(
         '--tables', nargs='+', help='tables to run (default all, in order)')
     parser.add_argument(
+        '--rows',
+        nargs='+',
+        help='run only these rows of the tables (default all)')
+    parser.add_argument(
         '--seeds', type=int, nargs='+', help='default: the grid\'s seeds')
     parser.add_argument('--work-dir', default='work_dirs/ablations')
     parser.add_argument('--records', default='docs/results.json')
     parser.add_argument('--out', default='docs/results.md')
-    parser.add_argument('--data-root', help='override each data_root')
+    parser.add_argument(
+        '--data-root',
+        help='override each data_root (not part of a run\'s definition: '
+        'other data need their own --records and --out)')
     parser.add_argument(
         '--pretrain-data-root', help='override each pretrain_data_root')
     parser.add_argument(
@@ -54,6 +61,7 @@ def main():
         args.out,
         seeds=args.seeds or grid.seeds,
         tables=args.tables,
+        rows=args.rows,
         data_root=args.data_root,
         pretrain_data_root=args.pretrain_data_root,
         options=args.cfg_options,
