@@ -6,8 +6,9 @@
 # until='cam' run the CAM stage only.
 title = 'COMNet on the toy benchmark: the ablation tables over seeds'
 intro = ('The paper\'s Tables I-IV (VOC, CAM mIoU on `train`) re-run on the '
-         'toy set, and the inter-matching variants the paper leaves open '
-         '(`affinity`, `orientation` of `InterMatching`). Rows as in the '
+         'toy set, and the choices the paper leaves open (`affinity`, '
+         '`orientation`, `unit` of `InterMatching`; `metric` of '
+         '`IntraMatching`). Rows as in the '
          'paper: inter-matching alone for N and alpha, intra-matching alone '
          'for k. What M* finds for each variant, on trained features: '
          '[docs/matching.md](matching.md). Tables fill as runs finish; a '
