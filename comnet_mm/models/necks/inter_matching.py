@@ -170,8 +170,9 @@ def dense_affinity(x: torch.Tensor,
             *[torch.eye(q, dtype=x.dtype, device=x.device) - 1.0 / q] * n)
     a = h @ gram @ h
     if affinity == 'cross':
-        a = a * (1 - torch.block_diag(*[torch.ones(p // n, p // n)] * n).to(
-            a.dtype))
+        within = torch.block_diag(
+            *[torch.ones(p // n, p // n, dtype=a.dtype, device=a.device)] * n)
+        a = a * (1 - within)
     return a
 
 
