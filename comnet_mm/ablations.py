@@ -24,7 +24,7 @@ from typing import List, Optional, Sequence
 import torch
 from mmengine.config import Config
 
-from .pipeline import CHAIN, Pipeline, find_config, seed_options
+from .pipeline import CHAIN, Pipeline, _mean_std, find_config, seed_options
 from .utils.per_image import write_text_atomic
 
 #: table columns: (heading, pipeline metric column); the CAM-stage tables
@@ -172,14 +172,11 @@ def run_grid(grid: Config,
 
 
 def mean_std(values: Sequence[float]) -> str:
-    """'m ± s' (sample std, ddof 1); one value alone is marked '(1 seed)'."""
-    if not values:
-        return '-'
-    m = sum(values) / len(values)
+    """The pipeline's 'm ± s' (sample std); one value alone is marked
+    '(1 seed)'."""
     if len(values) == 1:
-        return f'{m:.2f} (1 seed)'
-    s = (sum((v - m)**2 for v in values) / (len(values) - 1))**0.5
-    return f'{m:.2f} ± {s:.2f}'
+        return f'{values[0]:.2f} (1 seed)'
+    return _mean_std(values)
 
 
 def table_markdown(grid: Config,
