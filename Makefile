@@ -18,6 +18,10 @@ PIPELINES ?= configs/pipeline/comnet_toy.py
 DEMO_OPTS ?=
 PRETRAIN_DATA_OPTS ?=
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` (one per core: the end-to-end tests
+# run their tools single-threaded, OMP_NUM_THREADS=1, so two tests share 2
+# cores well); TEST_JOBS=0 runs them in one process.
+TEST_JOBS ?= auto
 
 .PHONY: install lint test test-fast demo clean
 
@@ -46,7 +50,7 @@ $(LINT_STAMP): requirements/lint.txt
 	touch $@
 
 test: install
-	$(PY) -m pytest -q tests $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_JOBS) --dist worksteal tests $(PYTEST_ARGS)
 
 # Everything but the end-to-end runs in subprocesses (marked slow): the loop
 # to run while editing; `make test` runs all.
