@@ -1,0 +1,63 @@
+"""tools/analysis_tools/cam_spread.py: quantiles of the top CAM score on
+object and background pixels, against a hand-made split."""
+import os
+import os.path as osp
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import REPO, write_mask
+
+sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
+from cam_spread import cam_spread, top_scores  # noqa: E402
+
+
+def _write_split(root, cams_dir, items):
+    os.makedirs(osp.join(root, 'ImageSets/Segmentation'))
+    os.makedirs(cams_dir)
+    with open(osp.join(root, 'ImageSets/Segmentation/train.txt'), 'w') as f:
+        f.write('\n'.join(i for i, _, _ in items) + '\n')
+    for img_id, cams, label in items:
+        write_mask(osp.join(root, 'SegmentationClass', img_id + '.png'), label)
+        np.savez(
+            osp.join(cams_dir, img_id + '.npz'),
+            keys=np.arange(len(cams)),
+            cam=cams[:, ::2, ::2],
+            high_res=cams)
+
+
+def test_top_scores_hand_case():
+    cams = np.array([[[0.1, 0.9], [0.3, 0.0]], [[0.5, 0.2], [0.2, 0.7]]],
+                    np.float32)
+    label = np.array([[1, 0], [255, 2]], np.uint8)
+    fg, bg = top_scores(cams, label)
+    assert fg.tolist() == pytest.approx([0.5, 0.7])  # 255 left out
+    assert bg.tolist() == pytest.approx([0.9])
+    # an image without classes: every top score is 0
+    fg, bg = top_scores(np.zeros((0, 2, 2), np.float32), label)
+    assert fg.tolist() == [0, 0] and bg.tolist() == [0]
+    with pytest.raises(ValueError, match='differ'):
+        top_scores(cams, label[:1])
+
+
+def test_cam_spread_equals_numpy_on_all_pixels(tmp_path):
+    rng = np.random.default_rng(0)
+    root, cams_dir = str(tmp_path / 'voc'), str(tmp_path / 'cams')
+    items, fg, bg = [], [], []
+    for n, (h, w, k) in enumerate(((6, 8, 2), (4, 4, 1), (5, 7, 0))):
+        cams = rng.random((k, h, w)).astype(np.float32)
+        label = rng.choice([0, 1, 2, 255], size=(h, w)).astype(np.uint8)
+        items.append((f'im{n}', cams, label))
+        top = cams.max(0) if k else np.zeros((h, w), np.float32)
+        fg.append(top[(label > 0) & (label < 255)])
+        bg.append(top[label == 0])
+    _write_split(root, cams_dir, items)
+    out = cam_spread(cams_dir, root, quantiles=(0.25, 0.5, 0.9))
+    assert out['objects'] == pytest.approx(
+        np.quantile(np.concatenate(fg), (0.25, 0.5, 0.9)), abs=1e-4)
+    assert out['background'] == pytest.approx(
+        np.quantile(np.concatenate(bg), (0.25, 0.5, 0.9)), abs=1e-4)
+    os.remove(osp.join(cams_dir, 'im1.npz'))
+    with pytest.raises(FileNotFoundError, match='im1.npz'):
+        cam_spread(cams_dir, root)
