@@ -31,6 +31,14 @@ SMALL_TOY = dict(
     size_step=16)
 
 
+def pytest_collection_modifyitems(config, items):
+    """The end-to-end tests (marked slow) first, in their file order: under
+    pytest-xdist (`make test`) both workers start on long tests and the
+    short ones fill in at the end, instead of one long test running alone
+    last."""
+    items.sort(key=lambda item: item.get_closest_marker('slow') is None)
+
+
 @pytest.fixture(scope='session')
 def toy_root(tmp_path_factory):
     """A small toy VOC set, with a stand-in pretraining checkpoint beside

@@ -17,15 +17,23 @@ def losses_of(log):
     ]
 
 
-@pytest.mark.slow
-def test_toy_comnet_trains(toy_root, tmp_path):
+@pytest.fixture(scope='module')
+def comnet_run(toy_root, tmp_path_factory):
+    """The toy COMNet config trained 3 short epochs by tools/train.py:
+    (work dir, log); both tests read the same run."""
+    work = tmp_path_factory.mktemp('comnet_train')
     out = run_tool([
         sys.executable, 'tools/train.py', 'configs/comnet/comnet_toy.py',
         '--work-dir',
-        str(tmp_path / 'work'), '--cfg-options', *fast_options(toy_root, 3),
+        str(work), '--cfg-options', *fast_options(toy_root, 3),
         'train_cfg.val_interval=3'
     ])
-    log = out.stdout + out.stderr
+    return work, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_toy_comnet_trains(comnet_run):
+    _, log = comnet_run
     losses = losses_of(log)
     assert len(losses) == 3 * 12, log[-3000:]
     assert all(math.isfinite(v) for v in losses)
@@ -35,7 +43,7 @@ def test_toy_comnet_trains(toy_root, tmp_path):
 
 
 @pytest.mark.slow
-def test_solvers_agree_on_trained_features(toy_root, tmp_path):
+def test_solvers_agree_on_trained_features(toy_root, comnet_run):
     """Lanczos and dense eigh give the same mask signs on the features of a
     (briefly) trained backbone, for real co-occurrent pairs of the toy set."""
     import torch
@@ -45,15 +53,11 @@ def test_solvers_agree_on_trained_features(toy_root, tmp_path):
     from mmpretrain.registry import DATASETS, MODELS
 
     from comnet_mm.models.necks.inter_matching import co_occurrent_mask
-    run_tool([
-        sys.executable, 'tools/train.py', 'configs/cam/cam_toy.py',
-        '--work-dir',
-        str(tmp_path), '--cfg-options', *fast_options(toy_root, 2)
-    ])
-    cfg = Config.fromfile(f'{REPO}/configs/cam/cam_toy.py')
+    work, _ = comnet_run
+    cfg = Config.fromfile(f'{REPO}/configs/comnet/comnet_toy.py')
     init_default_scope('mmpretrain')
     model = MODELS.build(cfg.model).eval()
-    load_checkpoint(model, str(tmp_path / 'epoch_2.pth'), map_location='cpu')
+    load_checkpoint(model, str(work / 'epoch_3.pth'), map_location='cpu')
     ds_cfg = cfg.train_dataloader.dataset
     ds_cfg.dataset.data_root = toy_root
     ds_cfg.dataset.pipeline = cfg.test_pipeline

@@ -348,7 +348,9 @@ def test_checkpoint_with_a_pickled_object_is_refused(tmp_path):
 def test_pipeline_killed_inside_a_stage_then_rerun(toy_root, tmp_path):
     """SIGKILL while the IRN stage writes its pseudo masks; the same command
     again resumes that stage (from its checkpoint, keeping the masks it
-    wrote) and the results table equals an uninterrupted run's."""
+    wrote) and the results table equals an uninterrupted run's. Both runs
+    stop after the killed stage (``--until irn``): the stages after it
+    only read its output."""
     imagenet = small_imagenet(tmp_path / 'imagenet')
 
     def cmd(work):
@@ -356,7 +358,7 @@ def test_pipeline_killed_inside_a_stage_then_rerun(toy_root, tmp_path):
             sys.executable, 'tools/run_pipeline.py',
             'configs/pipeline/baseline_toy.py', '--work-dir',
             str(work), '--data-root', toy_root, '--pretrain-data-root',
-            imagenet, '--no-vis', '--cfg-options', *SMOKE
+            imagenet, '--no-vis', '--until', 'irn', '--cfg-options', *SMOKE
         ]
 
     work = tmp_path / 'killed'
@@ -379,6 +381,7 @@ def test_pipeline_killed_inside_a_stage_then_rerun(toy_root, tmp_path):
     resumed = json.load(open(work / 'results.json'))['baseline_toy']
     clean = json.load(open(tmp_path / 'clean' /
                            'results.json'))['baseline_toy']
+    assert 'RW mIoU' in clean['metrics']
     assert resumed['metrics'] == clean['metrics']
 
 
