@@ -18,10 +18,11 @@ PIPELINES ?= configs/pipeline/comnet_toy.py
 DEMO_OPTS ?=
 PRETRAIN_DATA_OPTS ?=
 PYTEST_ARGS ?=
-# pytest-xdist workers for `make test` (one per core: the end-to-end tests
-# run their tools single-threaded, OMP_NUM_THREADS=1, so two tests share 2
-# cores well); TEST_JOBS=0 runs them in one process.
-TEST_JOBS ?= auto
+# pytest-xdist workers for `make test`: one per core, at most 4 (the
+# end-to-end tests run their tools single-threaded, OMP_NUM_THREADS=1, so
+# two tests share 2 cores well; more workers on a big machine would only
+# add memory); TEST_JOBS=0 runs them in one process.
+TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$((n < 4 ? n : 4)))
 
 .PHONY: install lint test test-fast demo clean
 
