@@ -24,7 +24,8 @@ from typing import List, Optional, Sequence
 import torch
 from mmengine.config import Config
 
-from .pipeline import CHAIN, Pipeline, _mean_std, find_config, seed_options
+from .pipeline import (CHAIN, Pipeline, _mean_std, find_config, seed_options,
+                       source_digest)
 from .utils.per_image import write_text_atomic
 
 #: table columns: (heading, pipeline metric column); the CAM-stage tables
@@ -37,6 +38,20 @@ FULL_COLUMNS = CAM_COLUMNS[:2] + (
     ('pseudo masks (RW) mIoU', 'RW mIoU'),
     ('DeepLabV3 val mIoU', 'DeepLabV3 mIoU'),
     ('DeepLabV3+CRF val mIoU', 'DeepLabV3+CRF mIoU')) + CAM_COLUMNS[2:]
+
+
+def cached_definition(cache: Optional[dict], grid: Config, name: str,
+                      options: Optional[dict]) -> dict:
+    """:func:`row_definition` once per (row, options) in ``cache``: reading
+    the configs for their digests takes ~0.2 s a row. A grid reads them
+    when it starts; a config edited while it runs is seen at its next start
+    (whose digests then differ from the records': those runs run again)."""
+    if cache is None:
+        return row_definition(grid, name, options)
+    key = (name, json.dumps(options, sort_keys=True))
+    if key not in cache:
+        cache[key] = row_definition(grid, name, options)
+    return cache[key]
 
 
 def row_definition(grid: Config, name: str, options: dict = None) -> dict:
@@ -53,13 +68,39 @@ def row_definition(grid: Config, name: str, options: dict = None) -> dict:
         cam_options=dict(row.get('cam_options') or {}))
     if options:
         definition['options'] = dict(options)
-    return json.loads(json.dumps(definition))  # as the records file holds it
+    definition = json.loads(json.dumps(definition))  # as the records hold it
+    cfg = row_pipeline_config(definition, None, None, None)
+    definition['configs'] = {
+        s.config: source_digest(cfg[s.config])
+        for s in CHAIN if s.config in cfg and not s.checkpoint_of
+    }
+    return definition
+
+
+def same_run(old: dict, new: dict, until: Optional[str] = None) -> bool:
+    """Whether a record's definition is ``new`` as far as a table runs:
+    the same pipeline, CAM config and options, and the same config digests
+    (:func:`~comnet_mm.pipeline.source_digest`) for the stages up to
+    ``until``: an edited pretraining or CAM config makes a record stale, an
+    edited IRN config only the whole-pipeline tables' records. A record
+    without digests (made before they were kept) matches nothing."""
+
+    def strip(d):
+        return {k: v for k, v in d.items() if k != 'configs'}
+
+    if strip(old) != strip(new) or 'configs' not in old:
+        return False
+    names = [s.name for s in CHAIN]
+    upto = CHAIN[:names.index(until) + 1] if until else CHAIN
+    keys = {s.config for s in upto} & set(new['configs'])
+    return all(old['configs'].get(k) == new['configs'][k] for k in keys)
 
 
 def row_pipeline_config(definition: dict, data_root: Optional[str],
                         pretrain_data_root: Optional[str],
-                        seed: int) -> Config:
-    """The pipeline config of one (row, seed)."""
+                        seed: Optional[int]) -> Config:
+    """The pipeline config of one (row, seed); ``seed=None`` leaves the
+    stage configs' seeds as they are."""
     cfg = Config.fromfile(find_config(definition['pipeline']))
     if definition['cam']:
         cfg.cam.config = definition['cam']
@@ -72,7 +113,7 @@ def row_pipeline_config(definition: dict, data_root: Optional[str],
         cfg.data_root = data_root
     if pretrain_data_root:
         cfg.pretrain_data_root = pretrain_data_root
-    return seed_options(cfg, seed)
+    return cfg if seed is None else seed_options(cfg, seed)
 
 
 def machine() -> str:
@@ -96,6 +137,22 @@ def load_records(path: str) -> dict:
             return json.load(f)
         except json.JSONDecodeError as e:
             raise ValueError(f'{path} is not a records file: {e}') from e
+
+
+def superseded_path(records_path: str) -> str:
+    """Where records replaced by a run of another definition go:
+    ``results.json`` -> ``results.superseded.json``."""
+    root, ext = osp.splitext(records_path)
+    return root + '.superseded' + ext
+
+
+def keep_superseded(records_path: str, key: str, record: dict) -> None:
+    """Append a record that a new run replaces (another pretraining, an
+    edited config) to :func:`superseded_path`, so no result is lost."""
+    path = superseded_path(records_path)
+    old = load_records(path) if osp.isfile(path) else {}
+    old.setdefault(key, []).append(record)
+    write_text_atomic(path, json.dumps(old, indent=1, sort_keys=True))
 
 
 def reaches(record: dict, until: Optional[str]) -> bool:
@@ -126,6 +183,7 @@ def run_grid(grid: Config,
     tables still show every row); ``options`` go into every row's pipeline
     config (and its definition)."""
     records = load_records(records_path)
+    cache = {}
     chosen = [t for t in grid.tables if tables is None or t['name'] in tables]
     unknown = set(tables or ()) - {t['name'] for t in grid.tables}
     if unknown:
@@ -137,11 +195,12 @@ def run_grid(grid: Config,
             for row in table['rows']:
                 if rows is not None and row not in rows:
                     continue
-                definition = row_definition(grid, row, options)
+                definition = cached_definition(cache, grid, row, options)
                 key = run_key(row, seed)
                 old = records.get(key)
-                if old and old['definition'] == definition and reaches(
-                        old, table.get('until')):
+                if old and same_run(old['definition'], definition,
+                                    table.get('until')) and reaches(
+                                        old, table.get('until')):
                     continue
                 log(f'=== {key} (table {table["name"]})')
                 cfg = row_pipeline_config(definition, data_root,
@@ -153,6 +212,8 @@ def run_grid(grid: Config,
                     until=table.get('until'))
                 runs = pipeline.run(log=log)
                 metrics = {k: v for r in runs for k, v in r['metrics'].items()}
+                if old and not same_run(old['definition'], definition):
+                    keep_superseded(records_path, key, old)
                 records[key] = dict(
                     definition=definition,
                     stages=[r['stage'] for r in runs],
@@ -165,9 +226,9 @@ def run_grid(grid: Config,
                     json.dumps(records, indent=1, sort_keys=True))
                 write_text_atomic(
                     markdown_path,
-                    results_markdown(grid, records, command, options))
+                    results_markdown(grid, records, command, options, cache))
     write_text_atomic(markdown_path,
-                      results_markdown(grid, records, command, options))
+                      results_markdown(grid, records, command, options, cache))
     return records
 
 
@@ -182,7 +243,8 @@ def mean_std(values: Sequence[float]) -> str:
 def table_markdown(grid: Config,
                    table: dict,
                    records: dict,
-                   options: Optional[dict] = None) -> List[str]:
+                   options: Optional[dict] = None,
+                   cache: Optional[dict] = None) -> List[str]:
     """One table: a row per grid row, each metric as mean ± std over the
     seeds recorded, the seeds, and the paper's VOC number."""
     columns = CAM_COLUMNS if table.get('until') == 'cam' else FULL_COLUMNS
@@ -192,11 +254,11 @@ def table_markdown(grid: Config,
         '|' + ' --- |' * len(head)
     ]
     for row in table['rows']:
-        definition = row_definition(grid, row, options)
+        definition = cached_definition(cache, grid, row, options)
         runs = {
             int(key.rsplit('seed', 1)[1]): r
-            for key, r in records.items()
-            if key.rsplit('/', 1)[0] == row and r['definition'] == definition
+            for key, r in records.items() if key.rsplit('/', 1)[0] == row
+            and same_run(r['definition'], definition, table.get('until'))
             and reaches(r, table.get('until'))
         }
         seeds = sorted(runs)
@@ -217,7 +279,8 @@ def table_markdown(grid: Config,
 def results_markdown(grid: Config,
                      records: dict,
                      command: str = '',
-                     options: Optional[dict] = None) -> str:
+                     options: Optional[dict] = None,
+                     cache: Optional[dict] = None) -> str:
     """docs/results.md: the grid's tables from ``records`` (the runs whose
     definition is the row's now), the command that made them and the
     machines they ran on."""
@@ -237,8 +300,9 @@ def results_markdown(grid: Config,
         '(`cams/matching_diagnostics.py`). Per-seed values and stage times: '
         '`docs/results.json`.', ''
     ]
+    cache = {} if cache is None else cache
     for table in grid.tables:
-        lines += table_markdown(grid, table, records, options)
+        lines += table_markdown(grid, table, records, options, cache)
     machines = sorted({r['machine'] for r in records.values()})
     top1 = sorted({
         round(r['metrics']['pretrain top-1'], 2)

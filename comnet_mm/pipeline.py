@@ -14,13 +14,16 @@ A pipeline config names one config per stage and the data root::
 with ``--launcher pytorch``) in its own folder ``<work_dir>/<stage>`` on a
 config written there (``config.py``): the stage's config with its paths moved
 to the pipeline's folders (:func:`rebase_paths`) and its ``options`` merged.
-A stage is complete when its ``stage.json`` (wall time, metrics, command;
-written last) and its outputs exist; complete stages are skipped. An
-incomplete stage runs again with ``--resume`` when it has a checkpoint, and
-its per-image steps keep the files they finished. A complete stage older
-than a stage before it (whose ``stage.json`` is newer: it ran again, or the
-shared pretraining was redone for another pipeline) runs again too, after
-its folder is moved aside to ``<stage>.stale-<time>`` (nothing is deleted).
+A stage is complete when its ``stage.json`` (wall time, metrics, command,
+the digest of its config; written last) and its outputs exist; complete
+stages are skipped. An incomplete stage runs again with ``--resume`` when it
+has a checkpoint, and its per-image steps keep the files they finished. A
+complete stage runs again, after its folder is moved aside to
+``<stage>.stale-<time>`` (nothing is deleted), when a stage before it is
+newer (it ran again, or the shared pretraining was redone for another
+pipeline) or when its config changed (an edited config file, other
+``options``, another data root; or no digest recorded:
+:meth:`Pipeline.stale_reason`).
 
 The classes are the data's: the pipeline config's ``classes`` key, else
 ``<data_root>/classes.txt`` (one foreground class a line, as the toy
@@ -32,6 +35,7 @@ This is written by hand because mmengine runs one config per Runner and has
 no notion of a chain of them.
 """
 import glob
+import hashlib
 import json
 import os
 import os.path as osp
@@ -240,6 +244,23 @@ def apply_classes(obj, old: Sequence[str], new: Sequence[str]):
     return move(obj)
 
 
+def digest(cfg_dict: dict) -> str:
+    """A short hash of a config's content (sorted JSON of its dict): equal
+    for equal configs, whatever their comments or key order."""
+    text = json.dumps(cfg_dict, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def source_digest(entry: dict) -> str:
+    """:func:`digest` of a pipeline entry (``config`` and ``options``) as
+    its file says it, before the pipeline moves its paths: the same on
+    every machine and in every work dir (the ablation grid's records
+    carry it)."""
+    cfg = Config.fromfile(find_config(entry['config']))
+    cfg.merge_from_dict(dict(entry.get('options') or {}))
+    return digest(cfg.to_dict())
+
+
 def last_checkpoint(stage_dir: str) -> str:
     """The checkpoint mmengine's ``last_checkpoint`` file in ``stage_dir``
     names."""
@@ -336,9 +357,9 @@ class Pipeline:
             new['irn_work_dir'] = dirs['irn']
         return new
 
-    def stage_config(self, stage: Stage) -> str:
-        """Write ``<stage>/config.py``: the stage config with its linked
-        paths moved and its options merged; return its path."""
+    def render_config(self, stage: Stage) -> Config:
+        """The stage config with its linked paths moved and its options
+        merged (what :meth:`stage_config` writes)."""
         entry = self.cfg[stage.config]
         source = find_config(entry['config'])
         cfg = Config.fromfile(source)
@@ -362,11 +383,24 @@ class Pipeline:
             moved = apply_classes(moved, cfg.classes, classes)
         moved = Config(moved, filename=source)
         moved.merge_from_dict(dict(entry.get('options') or {}))
+        return moved
+
+    def stage_config(self, stage: Stage) -> str:
+        """Write ``<stage>/config.py`` (:meth:`render_config`); return its
+        path."""
+        moved = self.render_config(stage)
         folder = self.stage_dir(stage)
         os.makedirs(folder, exist_ok=True)
         path = osp.join(folder, 'config.py')
         atomic_write(path, moved.dump, '.py')
         return path
+
+    def config_digest(self, stage: Stage) -> Optional[str]:
+        """:func:`digest` of the config the stage would be written with now;
+        None for a test stage (it runs its training stage's config)."""
+        if stage.checkpoint_of:
+            return None
+        return digest(self.render_config(stage).to_dict())
 
     def command(self, stage: Stage, config: str) -> List[str]:
         cmd = [sys.executable]
@@ -457,9 +491,33 @@ class Pipeline:
             command=cmd,
             wall_s=round(wall, 1),
             metrics=self.read_metrics(stage))
+        if not stage.checkpoint_of:
+            record['config_digest'] = self.config_digest(stage)
         write_text_atomic(
             osp.join(folder, 'stage.json'), json.dumps(record, indent=1))
         return record
+
+    def stale_reason(self, stage: Stage, upstream: int) -> Optional[str]:
+        """Why a complete stage must run again, or None (also for an
+        incomplete one): a stage before it finished later (``upstream``,
+        the newest ``stage.json`` before it, in ns), or the config it would
+        be written with now differs from the one it ran (``config_digest``
+        in its ``stage.json``; a record without one, written before digests
+        were kept, cannot show it ran this config and runs again too)."""
+        if not self.is_complete(stage):
+            return None
+        done = osp.join(self.stage_dir(stage), 'stage.json')
+        if os.stat(done).st_mtime_ns < upstream:
+            return 'an earlier stage ran again'
+        if stage.checkpoint_of:
+            return None
+        with open(done) as f:
+            ran = json.load(f).get('config_digest')
+        if ran is None:
+            return 'its stage.json has no config digest (an older run)'
+        if ran != self.config_digest(stage):
+            return 'its config changed'
+        return None
 
     def run(self, log=print) -> List[dict]:
         """Run the incomplete stages in order; return every stage's record
@@ -469,21 +527,23 @@ class Pipeline:
         upstream = 0  # the newest stage.json of the stages so far (ns)
         for stage in self.chain:
             done = osp.join(self.stage_dir(stage), 'stage.json')
-            fresh = self.is_complete(stage) and \
-                os.stat(done).st_mtime_ns >= upstream
-            if fresh:
+            stale = self.stale_reason(stage, upstream)
+            if self.is_complete(stage) and not stale:
                 with open(done) as f:
                     record = dict(json.load(f), skipped=True)
                 log(f'[{stage.name}] complete, skipped '
                     f'({record["wall_s"]:.0f} s when it ran)')
             else:
-                if self.is_complete(stage):
-                    stale = (
+                if stale:
+                    aside = base = (
                         self.stage_dir(stage) + '.stale-' +
                         time.strftime('%Y%m%d_%H%M%S'))
-                    os.replace(self.stage_dir(stage), stale)
-                    log(f'[{stage.name}] an earlier stage ran again: its '
-                        f'previous run is moved to {stale}')
+                    n = 1
+                    while osp.exists(aside):  # twice within a second
+                        aside, n = f'{base}-{n}', n + 1
+                    os.replace(self.stage_dir(stage), aside)
+                    log(f'[{stage.name}] {stale}: its previous run is moved '
+                        f'to {aside}')
                 record = dict(self.run_stage(stage, log), skipped=False)
                 log(f'[{stage.name}] done in {record["wall_s"]:.0f} s ' +
                     ', '.join(f'{k}: {v:.2f}'

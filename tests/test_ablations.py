@@ -1,6 +1,7 @@
 """The ablation grid: which runs it makes, skips and tabulates, by hand with
 a stand-in pipeline, and once end to end (shortened stages)."""
 import json
+import os.path as osp
 import sys
 
 import pytest
@@ -8,7 +9,7 @@ from mmengine.config import Config
 
 from comnet_mm import ablations
 from comnet_mm.ablations import (mean_std, results_markdown, row_definition,
-                                 row_pipeline_config, run_grid)
+                                 row_pipeline_config, run_grid, same_run)
 from conftest import REPO, SMOKE, run_tool, small_imagenet
 
 GRID = dict(
@@ -121,6 +122,49 @@ def test_grid_runs_each_missing_run_once(tmp_path, monkeypatch):
             str(records),
             str(md), (0, ),
             tables=['Z'])
+
+
+def test_an_edited_stage_config_makes_records_stale(tmp_path, monkeypatch):
+    """A record carries its stages' config digests: an edited IRN config
+    reruns the whole-pipeline table's run only, an edited pretraining every
+    run; the records replaced are kept in results.superseded.json."""
+    monkeypatch.setattr(ablations, 'Pipeline', FakePipeline)
+    FakePipeline.calls = []
+    grid = Config(GRID)
+    records, md = tmp_path / 'r.json', tmp_path / 'r.md'
+
+    def run():
+        FakePipeline.calls = []
+        run_grid(grid, str(tmp_path / 'w'), str(records), str(md), (0, ))
+        return [(c[0].split('/w/')[1], c[1]) for c in FakePipeline.calls]
+
+    assert len(run()) == 3
+    before = json.load(open(records))['base/seed0']['definition']['configs']
+    assert set(before) == {'pretrain', 'cam', 'irn', 'seg'}
+    real = ablations.source_digest
+    edited = set()
+    monkeypatch.setattr(
+        ablations, 'source_digest', lambda entry: real(entry) +
+        ('*' if osp.basename(entry['config']) in edited else ''))
+    edited.add('irn_toy.py')
+    assert run() == [('base/seed0', None)]
+    old = json.load(open(tmp_path / 'r.superseded.json'))
+    assert list(old) == ['base/seed0']
+    assert old['base/seed0'][0]['definition']['configs'] == before
+    assert run() == []
+    edited.add('resnet18-narrow_toy-imagenet.py')
+    assert run() == [('base/seed0', 'cam'), ('var/seed0', 'cam'),
+                     ('base/seed0', None)]
+    # base/seed0: the first record, then the IRN-edited one (its CAM-stage
+    # run of the new definition is extended by table B, not superseded)
+    assert [
+        len(v)
+        for v in json.load(open(tmp_path / 'r.superseded.json')).values()
+    ] == [2, 1]
+    # a record made before digests were kept matches nothing
+    new = row_definition(grid, 'base')
+    assert same_run(new, new)
+    assert not same_run({k: v for k, v in new.items() if k != 'configs'}, new)
 
 
 def test_tables_by_hand():

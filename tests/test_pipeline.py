@@ -10,7 +10,8 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from comnet_mm.pipeline import CHAIN, Pipeline, rebase_paths, results_table
+from comnet_mm.pipeline import (CHAIN, Pipeline, digest, rebase_paths,
+                                results_table, source_digest)
 from conftest import (REPO, SMALL_IMAGENET, SMOKE, free_port, run_tool,
                       small_imagenet)
 
@@ -309,11 +310,10 @@ def test_seed_options_and_shared_stage(tmp_path):
     ]
 
 
-def test_stale_stages_follow_the_newest_upstream(tmp_path, monkeypatch):
-    """A complete stage reruns when a stage before it finished later (here:
-    the shared pretraining, redone for another pipeline); up-to-date stages
-    are skipped."""
-    cfg = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
+def _fake_stages(monkeypatch) -> list:
+    """Replace running a stage by writing its outputs and a stage.json as
+    run_stage does (config digest included); return the list of the stages
+    run, in order."""
     ran = []
 
     def fake_run_stage(self, stage, log=print):
@@ -322,11 +322,27 @@ def test_stale_stages_follow_the_newest_upstream(tmp_path, monkeypatch):
         os.makedirs(folder, exist_ok=True)
         for f in stage.outputs:
             open(osp.join(folder, f), 'w').close()
+        if 'last_checkpoint' in stage.outputs:
+            open(osp.join(folder, 'epoch_1.pth'), 'w').close()
+            with open(osp.join(folder, 'last_checkpoint'), 'w') as f:
+                f.write(osp.join(folder, 'epoch_1.pth'))
+        record = dict(stage=stage.name, wall_s=1.0, metrics={})
+        if not stage.checkpoint_of:
+            record['config_digest'] = self.config_digest(stage)
         with open(osp.join(folder, 'stage.json'), 'w') as f:
-            json.dump(dict(stage=stage.name, wall_s=1.0, metrics={}), f)
-        return dict(stage=stage.name, wall_s=1.0, metrics={})
+            json.dump(record, f)
+        return record
 
     monkeypatch.setattr(Pipeline, 'run_stage', fake_run_stage)
+    return ran
+
+
+def test_stale_stages_follow_the_newest_upstream(tmp_path, monkeypatch):
+    """A complete stage reruns when a stage before it finished later (here:
+    the shared pretraining, redone for another pipeline); up-to-date stages
+    are skipped."""
+    cfg = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
+    ran = _fake_stages(monkeypatch)
     a = Pipeline(cfg, str(tmp_path / 'a'))
     a.run(log=lambda s: None)
     assert ran == [s.name for s in a.chain]
@@ -339,6 +355,60 @@ def test_stale_stages_follow_the_newest_upstream(tmp_path, monkeypatch):
     a.run(log=lambda s: None)
     assert ran == [s.name for s in a.chain if s.name != 'pretrain']
     assert any(d.startswith('cam.stale-') for d in os.listdir(tmp_path / 'a'))
+
+
+def test_a_changed_config_reruns_its_stage_and_those_after(
+        tmp_path, monkeypatch):
+    """A complete stage whose config would now be written differently (an
+    option, a value in its file) runs again, and the stages after it with
+    it; the stages before it and a comment-only edit are left alone."""
+    ran = _fake_stages(monkeypatch)
+    cfg = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
+    names = [s.name for s in CHAIN]
+    Pipeline(cfg, str(tmp_path / 'a')).run(log=lambda s: None)
+    ran.clear()
+    cfg.irn.options = {'train_cfg.max_epochs': 1}
+    logs = []
+    Pipeline(cfg, str(tmp_path / 'a')).run(log=logs.append)
+    assert ran == names[names.index('irn'):]
+    assert any(m.startswith('[irn] its config changed') for m in logs)
+    assert any(d.startswith('irn.stale-') for d in os.listdir(tmp_path / 'a'))
+    ran.clear()
+    Pipeline(cfg, str(tmp_path / 'a')).run(log=lambda s: None)
+    assert ran == []
+    # the value in the file itself: a copy of the CAM config, edited
+    source = open(f'{REPO}/configs/cam/cam_toy.py').read()
+    copy = tmp_path / 'cam_copy.py'
+    base = f'{REPO}/configs/cam/'
+    copy.write_text(source.replace("'../", f"'{base}../"))
+    cfg.cam.config = str(copy)
+    Pipeline(cfg, str(tmp_path / 'a')).run(log=lambda s: None)
+    assert ran == []  # the same content under another name
+    copy.write_text(copy.read_text() + '\n# a comment changes nothing\n')
+    Pipeline(cfg, str(tmp_path / 'a')).run(log=lambda s: None)
+    assert ran == []
+    copy.write_text(copy.read_text().replace('max_epochs=8', 'max_epochs=7'))
+    Pipeline(cfg, str(tmp_path / 'a')).run(log=lambda s: None)
+    assert ran == names[names.index('cam'):]
+    # a stage.json from before digests were kept cannot vouch for its run
+    ran.clear()
+    done = tmp_path / 'a' / 'seg' / 'stage.json'
+    done.write_text(
+        json.dumps({
+            k: v
+            for k, v in json.loads(done.read_text()).items()
+            if k != 'config_digest'
+        }))
+    Pipeline(cfg, str(tmp_path / 'a')).run(log=lambda s: None)
+    assert ran == names[names.index('seg'):]
+
+
+def test_source_digest_is_the_content():
+    entry = dict(config='configs/cam/cam_toy.py')
+    assert source_digest(entry) == source_digest(dict(entry, options={}))
+    assert source_digest(entry) != source_digest(
+        dict(entry, options={'train_cfg.max_epochs': 7}))
+    assert digest(dict(a=1, b=[1, 2])) == digest(dict(b=(1, 2), a=1))
 
 
 def test_pretrain_metric_from_the_scalar_log(tmp_path):
