@@ -9,7 +9,7 @@ _base_ = [
 ]
 num_classes = len(_base_.classes)
 # the pretraining run's checkpoint (tools/run_pipeline.py links its own)
-pretrain_checkpoint = 'work_dirs/resnet18-narrow_toy-imagenet/epoch_16.pth'
+pretrain_checkpoint = 'work_dirs/resnet18-narrow_toy-imagenet/epoch_32.pth'
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
     backbone=dict(

@@ -14,7 +14,7 @@ _base_ = [
 ]
 irn_work_dir = 'work_dirs/demo/baseline_toy/irn'
 pseudo_dir = irn_work_dir + '/pseudo_masks'
-pretrain_checkpoint = 'work_dirs/resnet18-narrow_toy-imagenet/epoch_16.pth'
+pretrain_checkpoint = 'work_dirs/resnet18-narrow_toy-imagenet/epoch_32.pth'
 data_root = 'data/toy_voc'
 classes = _base_.classes
 num_classes = len(classes) + 1  # with background
