@@ -1,30 +1,34 @@
 """tools/analysis_tools/cam_spread.py: quantiles of the top CAM score on
-object and background pixels, against a hand-made split."""
+object and background pixels, against a hand-made split, and the split the
+CAM config scores against the VOC layout read by hand."""
 import os
 import os.path as osp
 import sys
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 
 from conftest import REPO, write_mask
 
 sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-from cam_spread import cam_spread, top_scores  # noqa: E402
+from cam_spread import cam_spread, split_items, top_scores  # noqa: E402
 
 
 def _write_split(root, cams_dir, items):
-    os.makedirs(osp.join(root, 'ImageSets/Segmentation'))
+    """Masks and CAM files of hand-made items; their (id, mask path)."""
     os.makedirs(cams_dir)
-    with open(osp.join(root, 'ImageSets/Segmentation/train.txt'), 'w') as f:
-        f.write('\n'.join(i for i, _, _ in items) + '\n')
+    out = []
     for img_id, cams, label in items:
-        write_mask(osp.join(root, 'SegmentationClass', img_id + '.png'), label)
+        mask = osp.join(root, img_id + '.png')
+        write_mask(mask, label)
         np.savez(
             osp.join(cams_dir, img_id + '.npz'),
             keys=np.arange(len(cams)),
             cam=cams[:, ::2, ::2],
             high_res=cams)
+        out.append((img_id, mask))
+    return out
 
 
 def test_top_scores_hand_case():
@@ -52,12 +56,24 @@ def test_cam_spread_equals_numpy_on_all_pixels(tmp_path):
         top = cams.max(0) if k else np.zeros((h, w), np.float32)
         fg.append(top[(label > 0) & (label < 255)])
         bg.append(top[label == 0])
-    _write_split(root, cams_dir, items)
-    out = cam_spread(cams_dir, root, quantiles=(0.25, 0.5, 0.9))
+    split = _write_split(root, cams_dir, items)
+    out = cam_spread(cams_dir, split, quantiles=(0.25, 0.5, 0.9))
     assert out['objects'] == pytest.approx(
         np.quantile(np.concatenate(fg), (0.25, 0.5, 0.9)), abs=1e-4)
     assert out['background'] == pytest.approx(
         np.quantile(np.concatenate(bg), (0.25, 0.5, 0.9)), abs=1e-4)
     os.remove(osp.join(cams_dir, 'im1.npz'))
     with pytest.raises(FileNotFoundError, match='im1.npz'):
-        cam_spread(cams_dir, root)
+        cam_spread(cams_dir, split)
+
+
+def test_split_items_are_the_cam_configs_split(toy_root):
+    """The toy CAM config's scored split (`train`) is the VOC layout's
+    list, with its masks, read by hand."""
+    cfg = Config.fromfile(f'{REPO}/configs/cam/cam_toy.py')
+    cfg.merge_from_dict({'cam_cfg.eval_dataset.data_root': toy_root})
+    with open(osp.join(toy_root, 'ImageSets/Segmentation/train.txt')) as f:
+        ids = f.read().split()
+    assert split_items(cfg) == [
+        (i, osp.join(toy_root, 'SegmentationClass', i + '.png')) for i in ids
+    ]

@@ -1,23 +1,30 @@
 """How far CAMs spread: quantiles of each pixel's top CAM score (the
 max-normalised CAMs of its image's classes, the value the background
 threshold cuts) over the objects' pixels and over the background's,
-against a VOC-layout split's masks. A CAM that covers whole objects has a
-high median on them; one that peaks on parts has a low one, whatever the
-mIoU at a single threshold says (docs/matching.md).
+against the masks of the split a CAM config scores (``cam_cfg.eval_dataset``,
+else ``cam_cfg.dataset``: VOC, COCO or the toy, as the CAM stage reads
+them). A CAM that covers whole objects has a high median on them; one that
+peaks on parts has a low one, whatever the mIoU at a single threshold says
+(docs/matching.md).
 
     python tools/analysis_tools/cam_spread.py \
+        work_dirs/ablations/baseline/seed1/cam/config.py \
         work_dirs/ablations/baseline/seed1/cam/cams \
-        work_dirs/ablations/intra/seed1/cam/cams --data-root data/toy_voc
+        work_dirs/ablations/intra/seed1/cam/cams
 """
 import argparse
 import json
 import os.path as osp
-from typing import Dict, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
 
+import comnet_mm  # noqa: F401  (registers our datasets)
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.structures.cam_maps import load_cams
+from comnet_mm.utils.per_image import build_split
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
@@ -32,26 +39,36 @@ def top_scores(cams: np.ndarray, label: np.ndarray):
     return top[(label > 0) & (label != 255)], top[label == 0]
 
 
+def split_items(cfg: Config) -> List[Tuple[str, str]]:
+    """(image id, mask path) of every image of the split the CAM config
+    scores, built as the CAM stage builds it."""
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    cam_cfg = cfg.cam_cfg
+    dataset = build_split(cam_cfg.get('eval_dataset') or cam_cfg.dataset)
+    items = []
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        if not info.get('seg_map_path'):
+            raise ValueError(f'{info["img_id"]} has no mask (a dataset '
+                             'without seg_map_path)')
+        items.append((info['img_id'], info['seg_map_path']))
+    if not items:
+        raise ValueError('the CAM config\'s split has no images')
+    return items
+
+
 def cam_spread(cam_dir: str,
-               data_root: str,
-               split: str = 'train',
+               items: Sequence[Tuple[str, str]],
                quantiles: Sequence[float] = QUANTILES) -> Dict[str, list]:
     """Quantiles of the top CAM score on object and background pixels of
-    ``split``, from the ``<id>.npz`` files in ``cam_dir``."""
-    list_file = osp.join(data_root, 'ImageSets/Segmentation', split + '.txt')
-    with open(list_file) as f:
-        ids = f.read().split()
-    if not ids:
-        raise ValueError(f'{list_file} lists no images')
+    the (image id, mask path) ``items``, from the ``<id>.npz`` files in
+    ``cam_dir``."""
     fg, bg = [], []
-    for i in ids:
-        path = osp.join(cam_dir, i + '.npz')
+    for img_id, mask in items:
+        path = osp.join(cam_dir, img_id + '.npz')
         if not osp.isfile(path):
-            raise FileNotFoundError(f'{path}: no CAM file for {i} of '
-                                    f'{list_file}')
-        label = read_label_map(
-            osp.join(data_root, 'SegmentationClass', i + '.png'))
-        f_, b_ = top_scores(load_cams(path)['high_res'], label)
+            raise FileNotFoundError(f'{path}: no CAM file for {img_id}')
+        f_, b_ = top_scores(load_cams(path)['high_res'], read_label_map(mask))
         fg.append(f_)
         bg.append(b_)
     fg, bg = np.concatenate(fg), np.concatenate(bg)
@@ -63,11 +80,15 @@ def cam_spread(cam_dir: str,
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='a CAM config (its cam_cfg split)')
     parser.add_argument('cam_dirs', nargs='+')
-    parser.add_argument('--data-root', required=True)
-    parser.add_argument('--split', default='train')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
-    out = {d: cam_spread(d, args.data_root, args.split) for d in args.cam_dirs}
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    items = split_items(cfg)
+    out = {d: cam_spread(d, items) for d in args.cam_dirs}
     print(json.dumps(out, indent=1))
 
 
