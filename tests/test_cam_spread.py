@@ -8,15 +8,16 @@ import sys
 import numpy as np
 import pytest
 from mmengine.config import Config
+from PIL import Image
 
-from conftest import REPO, write_mask
+from conftest import REPO, run_tool, write_mask
 
 sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-from cam_spread import cam_spread, split_items, top_scores  # noqa: E402
+from cam_spread import cam_spread, split_infos, top_scores  # noqa: E402
 
 
 def _write_split(root, cams_dir, items):
-    """Masks and CAM files of hand-made items; their (id, mask path)."""
+    """Masks and CAM files of hand-made items; their infos."""
     os.makedirs(cams_dir)
     out = []
     for img_id, cams, label in items:
@@ -27,7 +28,7 @@ def _write_split(root, cams_dir, items):
             keys=np.arange(len(cams)),
             cam=cams[:, ::2, ::2],
             high_res=cams)
-        out.append((img_id, mask))
+        out.append(dict(img_id=img_id, seg_map_path=mask))
     return out
 
 
@@ -74,6 +75,46 @@ def test_split_items_are_the_cam_configs_split(toy_root):
     cfg.merge_from_dict({'cam_cfg.eval_dataset.data_root': toy_root})
     with open(osp.join(toy_root, 'ImageSets/Segmentation/train.txt')) as f:
         ids = f.read().split()
-    assert split_items(cfg) == [
-        (i, osp.join(toy_root, 'SegmentationClass', i + '.png')) for i in ids
+    assert split_infos(cfg) == [
+        dict(
+            img_id=i,
+            img_path=osp.join(toy_root, 'JPEGImages', i + '.jpg'),
+            seg_map_path=osp.join(toy_root, 'SegmentationClass', i + '.png'))
+        for i in ids
     ]
+
+
+@pytest.mark.slow
+def test_draw_cams_one_row_per_image_one_panel_per_run(toy_root, tmp_path):
+    """tools/analysis_tools/draw_cams.py: the mask and each run's CAMs for
+    the first --n images of the config's split; a bad --runs is named."""
+    with open(osp.join(toy_root, 'ImageSets/Segmentation/train.txt')) as f:
+        ids = f.read().split()[:2]
+    runs = []
+    for name in ('a', 'b'):
+        folder = tmp_path / name
+        folder.mkdir()
+        for i in ids:
+            label = np.array(
+                Image.open(
+                    osp.join(toy_root, 'SegmentationClass', i + '.png')))
+            cams = np.random.default_rng(0).random(
+                (1, *label.shape)).astype(np.float32)
+            np.savez(
+                folder / f'{i}.npz', keys=np.zeros(1), cam=cams, high_res=cams)
+        runs.append(f'{name}={folder}')
+    tool = osp.join(REPO, 'tools', 'analysis_tools', 'draw_cams.py')
+    out = tmp_path / 'cams.png'
+    run_tool([
+        sys.executable, tool, f'{REPO}/configs/cam/cam_toy.py',
+        str(out), '--n', '2', '--runs', *runs, '--cfg-options',
+        f'cam_cfg.eval_dataset.data_root={toy_root}'
+    ])
+    drawn = np.array(Image.open(out))
+    panel, gap = 160, 4  # visualization.PANEL and grid's gap
+    assert drawn.shape[:2] == (2 * panel + gap, 3 * panel + 2 * gap)
+    with pytest.raises(AssertionError, match='NAME=CAM_DIR'):
+        run_tool([
+            sys.executable, tool, f'{REPO}/configs/cam/cam_toy.py',
+            str(out), '--runs', 'a' + str(tmp_path / 'nope')
+        ])

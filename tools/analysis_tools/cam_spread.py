@@ -15,7 +15,7 @@ peaks on parts has a low one, whatever the mIoU at a single threshold says
 import argparse
 import json
 import os.path as osp
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence
 
 import numpy as np
 from mmengine.config import Config, DictAction
@@ -39,36 +39,40 @@ def top_scores(cams: np.ndarray, label: np.ndarray):
     return top[(label > 0) & (label != 255)], top[label == 0]
 
 
-def split_items(cfg: Config) -> List[Tuple[str, str]]:
-    """(image id, mask path) of every image of the split the CAM config
-    scores, built as the CAM stage builds it."""
+def split_infos(cfg: Config) -> List[dict]:
+    """``img_id``, ``img_path`` and ``seg_map_path`` of every image of the
+    split the CAM config scores, built as the CAM stage builds it."""
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     cam_cfg = cfg.cam_cfg
     dataset = build_split(cam_cfg.get('eval_dataset') or cam_cfg.dataset)
-    items = []
+    infos = []
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         if not info.get('seg_map_path'):
             raise ValueError(f'{info["img_id"]} has no mask (a dataset '
                              'without seg_map_path)')
-        items.append((info['img_id'], info['seg_map_path']))
-    if not items:
+        infos.append(
+            {k: info[k]
+             for k in ('img_id', 'img_path', 'seg_map_path')})
+    if not infos:
         raise ValueError('the CAM config\'s split has no images')
-    return items
+    return infos
 
 
 def cam_spread(cam_dir: str,
-               items: Sequence[Tuple[str, str]],
+               infos: Sequence[dict],
                quantiles: Sequence[float] = QUANTILES) -> Dict[str, list]:
     """Quantiles of the top CAM score on object and background pixels of
-    the (image id, mask path) ``items``, from the ``<id>.npz`` files in
-    ``cam_dir``."""
+    the images ``infos`` (``img_id``, ``seg_map_path``), from the
+    ``<img_id>.npz`` files in ``cam_dir``."""
     fg, bg = [], []
-    for img_id, mask in items:
-        path = osp.join(cam_dir, img_id + '.npz')
+    for info in infos:
+        path = osp.join(cam_dir, info['img_id'] + '.npz')
         if not osp.isfile(path):
-            raise FileNotFoundError(f'{path}: no CAM file for {img_id}')
-        f_, b_ = top_scores(load_cams(path)['high_res'], read_label_map(mask))
+            raise FileNotFoundError(
+                f'{path}: no CAM file for {info["img_id"]}')
+        f_, b_ = top_scores(
+            load_cams(path)['high_res'], read_label_map(info['seg_map_path']))
         fg.append(f_)
         bg.append(b_)
     fg, bg = np.concatenate(fg), np.concatenate(bg)
@@ -87,8 +91,8 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    items = split_items(cfg)
-    out = {d: cam_spread(d, items) for d in args.cam_dirs}
+    infos = split_infos(cfg)
+    out = {d: cam_spread(d, infos) for d in args.cam_dirs}
     print(json.dumps(out, indent=1))
 
 
