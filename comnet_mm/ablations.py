@@ -150,7 +150,7 @@ def keep_superseded(records_path: str, key: str, record: dict) -> None:
     """Append a record that a new run replaces (another pretraining, an
     edited config) to :func:`superseded_path`, so no result is lost."""
     path = superseded_path(records_path)
-    old = load_records(path) if osp.isfile(path) else {}
+    old = load_records(path)
     old.setdefault(key, []).append(record)
     write_text_atomic(path, json.dumps(old, indent=1, sort_keys=True))
 
