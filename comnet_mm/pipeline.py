@@ -18,12 +18,15 @@ A stage is complete when its ``stage.json`` (wall time, metrics, command,
 the digest of its config; written last) and its outputs exist; complete
 stages are skipped. An incomplete stage runs again with ``--resume`` when it
 has a checkpoint, and its per-image steps keep the files they finished. A
-complete stage runs again, after its folder is moved aside to
+stage runs again from scratch, after its folder is moved aside to
 ``<stage>.stale-<time>`` (nothing is deleted), when a stage before it is
-newer (it ran again, or the shared pretraining was redone for another
-pipeline) or when its config changed (an edited config file, other
+newer than its run (it ran again, or the shared pretraining was redone for
+another pipeline) or when its config changed (an edited config file, other
 ``options``, another data root; or no digest recorded:
-:meth:`Pipeline.stale_reason`).
+:meth:`Pipeline.stale_reason`). For a complete stage "its run" is its
+``stage.json``; for an incomplete one it is ``stage_start.json``, written
+when the stage starts with the digest it starts on, so that a partial run
+is never resumed on another config or another upstream.
 
 The classes are the data's: the pipeline config's ``classes`` key, else
 ``<data_root>/classes.txt`` (one foreground class a line, as the toy
@@ -259,6 +262,9 @@ def source_digest(entry: dict) -> str:
     cfg = Config.fromfile(find_config(entry['config']))
     cfg.merge_from_dict(dict(entry.get('options') or {}))
     return digest(cfg.to_dict())
+
+
+START = 'stage_start.json'  # a stage's start: the config digest it ran on
 
 
 def last_checkpoint(stage_dir: str) -> str:
@@ -498,26 +504,49 @@ class Pipeline:
         return record
 
     def stale_reason(self, stage: Stage, upstream: int) -> Optional[str]:
-        """Why a complete stage must run again, or None (also for an
-        incomplete one): a stage before it finished later (``upstream``,
-        the newest ``stage.json`` before it, in ns), or the config it would
-        be written with now differs from the one it ran (``config_digest``
-        in its ``stage.json``; a record without one, written before digests
-        were kept, cannot show it ran this config and runs again too)."""
-        if not self.is_complete(stage):
+        """Why a stage's folder must be moved aside and the stage run from
+        scratch, or None: a stage before it finished later than its run
+        (``upstream``, the newest ``stage.json`` before it, in ns), or the
+        config it would be written with now differs from the one its run
+        had (``config_digest``; a record without one, written before digests
+        were kept, cannot show it ran this config and counts as changed).
+        Its run is its ``stage.json`` when complete, else the
+        ``stage_start.json`` of a partial run (None when nothing ran)."""
+        folder = self.stage_dir(stage)
+        if self.is_complete(stage):
+            record, what = osp.join(folder, 'stage.json'), ''
+        elif osp.isdir(folder) and os.listdir(folder):
+            record, what = osp.join(folder, START), 'its partial run: '
+            if not osp.isfile(record):
+                return (what + f'no {START} says which config it started '
+                        'on (an older run)')
+        else:
             return None
-        done = osp.join(self.stage_dir(stage), 'stage.json')
-        if os.stat(done).st_mtime_ns < upstream:
-            return 'an earlier stage ran again'
+        if os.stat(record).st_mtime_ns < upstream:
+            return what + 'an earlier stage ran again'
         if stage.checkpoint_of:
             return None
-        with open(done) as f:
+        with open(record) as f:
             ran = json.load(f).get('config_digest')
         if ran is None:
-            return 'its stage.json has no config digest (an older run)'
+            return what + f'{osp.basename(record)} has no config digest ' \
+                '(an older run)'
         if ran != self.config_digest(stage):
-            return 'its config changed'
+            return what + 'its config changed'
         return None
+
+    def mark_start(self, stage: Stage):
+        """Write ``stage_start.json`` (the digest the stage starts on) unless
+        the partial run being resumed wrote it (:meth:`stale_reason` has
+        checked that it matches)."""
+        path = osp.join(self.stage_dir(stage), START)
+        if osp.isfile(path):
+            return
+        os.makedirs(self.stage_dir(stage), exist_ok=True)
+        record = dict(stage=stage.name, started=time.time())
+        if not stage.checkpoint_of:
+            record['config_digest'] = self.config_digest(stage)
+        write_text_atomic(path, json.dumps(record, indent=1))
 
     def run(self, log=print) -> List[dict]:
         """Run the incomplete stages in order; return every stage's record
@@ -544,6 +573,7 @@ class Pipeline:
                     os.replace(self.stage_dir(stage), aside)
                     log(f'[{stage.name}] {stale}: its previous run is moved '
                         f'to {aside}')
+                self.mark_start(stage)
                 record = dict(self.run_stage(stage, log), skipped=False)
                 log(f'[{stage.name}] done in {record["wall_s"]:.0f} s ' +
                     ', '.join(f'{k}: {v:.2f}'

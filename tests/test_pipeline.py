@@ -403,6 +403,51 @@ def test_a_changed_config_reruns_its_stage_and_those_after(
     assert ran == names[names.index('seg'):]
 
 
+def test_a_partial_run_resumes_only_on_its_own_config(tmp_path, monkeypatch):
+    """An incomplete stage resumes in place on the config it started on; on
+    another config, after a newer upstream, or with no record of its start
+    (an older run) its folder is moved aside and it starts from scratch."""
+    ran = _fake_stages(monkeypatch)
+    cfg = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
+    names = [s.name for s in CHAIN]
+    work = tmp_path / 'a'
+    Pipeline(cfg, str(work)).run(log=lambda s: None)
+    start = json.loads((work / 'irn' / 'stage_start.json').read_text())
+    assert start['config_digest'] == json.loads(
+        (work / 'irn' / 'stage.json').read_text())['config_digest']
+
+    def kill_irn():  # killed mid-way: no stage.json, a checkpoint and a file
+        (work / 'irn' / 'stage.json').unlink()
+        (work / 'irn' / 'half_done.npy').write_text('x')
+        ran.clear()
+
+    def rerun(reason=None, asides_after=0):
+        """Resume the killed IRN stage; it moved aside (with ``reason``
+        logged) or resumed in place, and the stages from it ran."""
+        logs = []
+        Pipeline(cfg, str(work)).run(log=logs.append)
+        assert ran == names[names.index('irn'):]
+        moved = sorted(
+            d for d in os.listdir(work) if d.startswith('irn.stale-'))
+        assert len(moved) == asides_after
+        assert (work / 'irn' / 'half_done.npy').exists() == (reason is None)
+        if reason:
+            assert any(m.startswith(f'[irn] {reason}') for m in logs), logs
+
+    kill_irn()
+    rerun()
+    kill_irn()
+    cfg.irn.options = {'train_cfg.max_epochs': 1}
+    rerun('its partial run: its config changed', 1)
+    kill_irn()
+    (work / 'irn' / 'stage_start.json').unlink()
+    rerun('its partial run: no stage_start.json', 2)
+    # the CAM stage finished again after the IRN stage's partial run began
+    kill_irn()
+    os.utime(work / 'irn' / 'stage_start.json', ns=(1, 1))
+    rerun('its partial run: an earlier stage ran again', 3)
+
+
 def test_source_digest_is_the_content():
     entry = dict(config='configs/cam/cam_toy.py')
     assert source_digest(entry) == source_digest(dict(entry, options={}))
