@@ -3,13 +3,16 @@ walk's background threshold, measured against the masks of the IRN
 config's ``pseudo_cfg.eval_dataset`` (``train``; never ``val``).
 
     python tools/analysis_tools/irn_diagnostics.py IRN_CONFIG IRN_CKPT \
-        [--cfg-options pseudo_cfg.steps=64 diag_out=diag.json ...]
+        [--cfg-options pseudo_cfg.steps=64 diag_out=diag.json \
+         "diag_steps=[32,64,128]" "diag_thresholds=[0.02,0.05]" ...]
 
 Prints and writes (``diag_out``): seed foreground / background precision and
 recall, the share of unsure seed pixels; the boundary map's mean on the
 masks' edges (stride-4 cells next to another label) and off them, and how
-many edge cells it marks; the CAMs' mIoU at the walk's grid of thresholds
-and the walk's mIoU for each background threshold.
+many edge cells it marks; the CAMs' mIoU at a grid of thresholds
+(``diag_thresholds``) and the walk's mIoU for each background threshold,
+for the config's number of steps or, with ``diag_steps``, for each of those
+(the boundary map is computed once per image for all of them).
 """
 import json
 import os.path as osp
@@ -27,7 +30,7 @@ from comnet_mm.models.inputs import model_inputs
 from comnet_mm.structures import labels_from_scores, load_cams
 from comnet_mm.utils.per_image import build_split
 
-THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+THRESHOLDS = (0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 
 
 def main():
@@ -37,9 +40,11 @@ def main():
     seed_dir = cfg.seed_cfg['out_dir']
     dataset = build_split(pcfg['eval_dataset'])
     n = len(dataset.metainfo['classes']) + 1
+    thresholds = tuple(cfg.get('diag_thresholds', THRESHOLDS))
+    steps = tuple(cfg.get('diag_steps', [pcfg.get('steps', 256)]))
     seeds, bounds = {}, {}
-    walk_iou = [diag.MeanIoU(n) for _ in THRESHOLDS]
-    cam_iou = [diag.MeanIoU(n) for _ in THRESHOLDS]
+    walk_iou = {s: [diag.MeanIoU(n) for _ in thresholds] for s in steps}
+    cam_iou = [diag.MeanIoU(n) for _ in thresholds]
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         gt = read_label_map(info['seg_map_path']).astype(np.int64)
@@ -58,31 +63,31 @@ def main():
             bounds[k] = bounds.get(k, 0) + v
         keys = torch.from_numpy(cams['keys'])
         high = torch.from_numpy(cams['high_res'])
-        for j, t in enumerate(THRESHOLDS):
+        for j, t in enumerate(thresholds):
             cam_iou[j].add(labels_from_scores(high, keys, t).numpy(), gt)
-        if len(keys):
-            walked = random_walk(
-                torch.from_numpy(cams['cam']).to(boundary), boundary,
-                pcfg.get('beta', 10.0), pcfg.get('steps', 256),
-                pcfg.get('radius', 5))
-            labels = diag.sweep_labels(walked.cpu(), keys, gt.shape,
-                                       THRESHOLDS)
-        else:
-            labels = [np.zeros(gt.shape, np.int64)] * len(THRESHOLDS)
-        for j, lab in enumerate(labels):
-            walk_iou[j].add(lab, gt)
+        for n_steps in steps:
+            if len(keys):
+                walked = random_walk(
+                    torch.from_numpy(cams['cam']).to(boundary), boundary,
+                    pcfg.get('beta', 10.0), n_steps, pcfg.get('radius', 5))
+                labels = diag.sweep_labels(walked.cpu(), keys, gt.shape,
+                                           thresholds)
+            else:
+                labels = [np.zeros(gt.shape, np.int64)] * len(thresholds)
+            for j, lab in enumerate(labels):
+                walk_iou[n_steps][j].add(lab, gt)
     out = dict(images=len(dataset))
     if seeds:
         out.update(diag.seed_summary(seeds))
     out.update(diag.boundary_summary(bounds))
     out['CAM mIoU by bg threshold'] = {
         str(t): m.value()
-        for t, m in zip(THRESHOLDS, cam_iou)
+        for t, m in zip(thresholds, cam_iou)
     }
-    out['walk mIoU by bg threshold'] = {
-        str(t): m.value()
-        for t, m in zip(THRESHOLDS, walk_iou)
-    }
+    for n_steps, ious in walk_iou.items():
+        key = 'walk mIoU by bg threshold' + (f' ({n_steps} steps)'
+                                             if 'diag_steps' in cfg else '')
+        out[key] = {str(t): m.value() for t, m in zip(thresholds, ious)}
     text = json.dumps(out, indent=1)
     print(text)
     if cfg.get('diag_out'):
