@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 from PIL import Image
 
 from conftest import fast_options, irn_options, run_tool
@@ -44,6 +45,26 @@ def test_cam_to_pseudo_masks(toy_root, tmp_path):
         assert set(np.unique(mask)) <= set(range(7))
     metrics = json.load(open(irn_work / 'pseudo_masks_metrics.json'))
     assert 0 < metrics['mIoU'] <= 100
+    # the diagnostics' walk at the config's steps and background is the
+    # hook's (another path: its own loop, sweep and mean IoU); CAM at 0.15
+    # is the CAM stage's
+    diag = tmp_path / 'diag.json'
+    options = irn_options(toy_root, cam_work)
+    assert 'pseudo_cfg.steps=64' in options
+    run_tool([
+        sys.executable, 'tools/analysis_tools/irn_diagnostics.py',
+        'configs/irn/irn_toy.py',
+        str(irn_work / 'epoch_1.pth'), '--cfg-options', *options,
+        'diag_steps=[32,64]', f'diag_out={diag}'
+    ])
+    found = json.load(open(diag))
+    bg = Config.fromfile('configs/irn/irn_toy.py').pseudo_cfg.bg_thr
+    walk = found['walk mIoU by bg threshold (64 steps)']
+    cam = json.load(open(cam_work / 'cams_metrics.json'))
+    assert walk[str(bg)] == pytest.approx(metrics['mIoU'], abs=6e-3)
+    assert set(found['walk mIoU by bg threshold (32 steps)']) == set(walk)
+    assert found['CAM mIoU by bg threshold']['0.15'] == pytest.approx(
+        cam['cam/mIoU'], abs=6e-3)
     # the tool, same code path, same checkpoint, a fresh folder
     ckpt = irn_work / 'epoch_1.pth'
     out = run_tool([
