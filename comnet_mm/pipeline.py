@@ -93,7 +93,8 @@ class Stage:
         outputs: files (relative to the stage folder) that exist when done.
         metrics: table column -> (json file in the stage folder, key).
         optional_metrics: the same, for columns a config may leave out (the
-            matching diagnostics of a CAM config with ``cam_cfg.diagnostics``).
+            matching diagnostics of a CAM config with ``cam_cfg.diagnostics``,
+            the walk's background in runs older than its record).
         args: extra tool arguments.
         checkpoint_of: for a test stage, the training stage it tests.
         shared: the stage runs once in the shared folder (``shared_dir``)
@@ -137,9 +138,14 @@ CHAIN = (
             'M* splits': ('cams_metrics.json', 'inter/split'),
             'partner precision': ('cams_metrics.json', 'intra/fg_precision')
         }),
-    Stage('irn', 'train', 'irn',
-          ('last_checkpoint', 'pseudo_masks_metrics.json'),
-          {'RW mIoU': ('pseudo_masks_metrics.json', 'mIoU')}),
+    Stage(
+        'irn',
+        'train',
+        'irn', ('last_checkpoint', 'pseudo_masks_metrics.json'),
+        {'RW mIoU': ('pseudo_masks_metrics.json', 'mIoU')},
+        optional_metrics={
+            'RW bg thr': ('pseudo_masks_metrics.json', 'bg_thr')
+        }),
     Stage('seg', 'train', 'seg', ('last_checkpoint', )),
     Stage(
         'seg_test',

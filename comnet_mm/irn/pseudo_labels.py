@@ -1,5 +1,6 @@
 """Pseudo masks: boundary map (image + flip) -> random walk -> labels (IRN
 ``step/make_sem_seg_labels.py``), and their scores."""
+import json
 import os.path as osp
 
 import mmcv
@@ -78,21 +79,54 @@ def score_label_maps(dataset, label_dir: str, class_names) -> dict:
     return metric.evaluate(len(dataset))
 
 
+def walk_bg_threshold(pseudo_cfg: dict) -> float:
+    """The walk's background score: ``pseudo_cfg.bg_thr`` (default IRN's
+    0.25) as a number, or, with ``'cam_best'``, the CAM stage's best
+    threshold of its sweep on ``train`` (``cam/best_thr`` of
+    ``<cam_dir>_metrics.json``, which the CAM stage writes beside its CAMs).
+
+    Why a rule: the walk keeps the CAMs' scale (each class divided by its
+    maximum), so its best background follows the CAMs' spread; on the toy's
+    part-sized CAMs it equalled the CAM stage's best threshold on every seed
+    and row measured (docs/benchmark.md).
+    """
+    value = pseudo_cfg.get('bg_thr', 0.25)
+    if not isinstance(value, str):
+        return float(value)
+    if value != 'cam_best':
+        raise ValueError(f"pseudo_cfg.bg_thr must be a number or 'cam_best', "
+                         f'not {value!r}')
+    path = pseudo_cfg['cam_dir'].rstrip('/') + '_metrics.json'
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f"pseudo_cfg.bg_thr='cam_best' reads the CAM stage's metrics, "
+            f'but {path} does not exist (run the CAM stage with an '
+            'eval_dataset, or give bg_thr as a number)')
+    with open(path, encoding='utf-8') as f:
+        metrics = json.load(f)
+    if 'cam/best_thr' not in metrics:
+        raise KeyError(f"pseudo_cfg.bg_thr='cam_best': {path} has no "
+                       "'cam/best_thr'")
+    return float(metrics['cam/best_thr'])
+
+
 def run_pseudo_label_stage(model, pseudo_cfg: dict, work_dir: str) -> dict:
     """Pseudo masks for ``pseudo_cfg.dataset`` and, if ``eval_dataset`` is
-    given, their mIoU (returned and written to ``<out_dir>_metrics.json``).
+    given, their mIoU and the walk's background threshold (returned and
+    written to ``<out_dir>_metrics.json``).
     ``out_dir`` is relative to ``work_dir``; ``cam_dir`` is taken as given
     (the CAM stage's folder)."""
     dataset = build_split(pseudo_cfg['dataset'])
     out_dir = osp.join(work_dir, pseudo_cfg.get('out_dir', 'pseudo_masks'))
+    bg_thr = walk_bg_threshold(pseudo_cfg)
     with stage_model(model) as bare:
         generate_pseudo_labels(bare, dataset, pseudo_cfg['cam_dir'], out_dir,
                                pseudo_cfg.get('beta', 10.0),
                                pseudo_cfg.get('steps', 256),
-                               pseudo_cfg.get('radius', 5),
-                               pseudo_cfg.get('bg_thr', 0.25))
+                               pseudo_cfg.get('radius', 5), bg_thr)
     if not pseudo_cfg.get('eval_dataset'):
         return {}
     eval_set = build_split(pseudo_cfg['eval_dataset'])
     names = ['background'] + list(eval_set.metainfo['classes'])
-    return write_metrics(score_label_maps(eval_set, out_dir, names), out_dir)
+    metrics = score_label_maps(eval_set, out_dir, names)
+    return write_metrics(dict(metrics, bg_thr=bg_thr), out_dir)

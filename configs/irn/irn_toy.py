@@ -46,14 +46,14 @@ pseudo_cfg = dict(
     cam_dir=cam_dir,
     radius=3,
     # chosen on `train` with tools/analysis_tools/irn_diagnostics.py
-    # (docs/benchmark.md, "The walk on part-sized CAMs"): on the 32-epoch
-    # pretraining's CAMs, which light the objects' parts, the walk's best
-    # background is 0.05 (the CAMs' own best threshold), where it gains 9
-    # points over the CAMs at 0.15; 64 steps (reach 3 x sqrt(64) = 24
-    # cells, 1.3 object sides; VOC's 256 steps of radius 5: 1.7) beat 32,
-    # 128 and 256 there
+    # (docs/benchmark.md, "The walk on part-sized CAMs"): 64 steps (reach
+    # 3 x sqrt(64) = 24 cells, 1.3 object sides; VOC's 256 steps of radius
+    # 5: 1.7) beat 32, 128 and 256; the background is the CAM stage's best
+    # threshold on `train` (cams_metrics.json), which was the walk's own
+    # best on each of the baseline's 3 seeds and COMNet's seed 0 (0.05 or
+    # 0.10: a fixed value fits one run's CAMs and biases the others)
     steps=64,
-    bg_thr=0.05)
+    bg_thr='cam_best')
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,

@@ -12,7 +12,10 @@ masks' edges (stride-4 cells next to another label) and off them, and how
 many edge cells it marks; the CAMs' mIoU at a grid of thresholds
 (``diag_thresholds``) and the walk's mIoU for each background threshold,
 for the config's number of steps or, with ``diag_steps``, for each of those
-(the boundary map is computed once per image for all of them).
+(the boundary map is computed once per image for all of them). The
+config's own background (``pseudo_cfg.bg_thr``, resolved when it is
+``'cam_best'``) is always among the thresholds and reported as
+``walk bg threshold``.
 """
 import json
 import os.path as osp
@@ -25,6 +28,7 @@ import comnet_mm  # noqa: F401  (registers our modules, allows checkpoints)
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.engine import stage_tool_setup
 from comnet_mm.irn import diagnostics as diag
+from comnet_mm.irn.pseudo_labels import walk_bg_threshold
 from comnet_mm.irn.random_walk import random_walk
 from comnet_mm.models.inputs import model_inputs
 from comnet_mm.structures import labels_from_scores, load_cams
@@ -40,7 +44,9 @@ def main():
     seed_dir = cfg.seed_cfg['out_dir']
     dataset = build_split(pcfg['eval_dataset'])
     n = len(dataset.metainfo['classes']) + 1
-    thresholds = tuple(cfg.get('diag_thresholds', THRESHOLDS))
+    config_thr = walk_bg_threshold(pcfg)
+    thresholds = tuple(
+        sorted(set(cfg.get('diag_thresholds', THRESHOLDS)) | {config_thr}))
     steps = tuple(cfg.get('diag_steps', [pcfg.get('steps', 256)]))
     seeds, bounds = {}, {}
     walk_iou = {s: [diag.MeanIoU(n) for _ in thresholds] for s in steps}
@@ -76,7 +82,7 @@ def main():
                 labels = [np.zeros(gt.shape, np.int64)] * len(thresholds)
             for j, lab in enumerate(labels):
                 walk_iou[n_steps][j].add(lab, gt)
-    out = dict(images=len(dataset))
+    out = {'images': len(dataset), 'walk bg threshold': config_thr}
     if seeds:
         out.update(diag.seed_summary(seeds))
     out.update(diag.boundary_summary(bounds))
