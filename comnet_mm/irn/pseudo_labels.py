@@ -87,8 +87,9 @@ def walk_bg_threshold(pseudo_cfg: dict) -> float:
 
     Why a rule: the walk keeps the CAMs' scale (each class divided by its
     maximum), so its best background follows the CAMs' spread; on the toy's
-    part-sized CAMs it equalled the CAM stage's best threshold on every seed
-    and row measured (docs/benchmark.md).
+    part-sized CAMs it equalled the CAM stage's best threshold on every run
+    swept (the baseline's 3 seeds, COMNet's seed 0; docs/benchmark.md). The
+    rule can only pick a value of the CAM stage's sweep (0.05..0.60).
     """
     value = pseudo_cfg.get('bg_thr', 0.25)
     if not isinstance(value, str):
