@@ -87,21 +87,35 @@ def test_split_items_are_the_cam_configs_split(toy_root):
 @pytest.mark.slow
 def test_draw_cams_one_row_per_image_one_panel_per_run(toy_root, tmp_path):
     """tools/analysis_tools/draw_cams.py: the mask and each run's CAMs for
-    the first --n images of the config's split; a bad --runs is named."""
+    the first --n images of the config's split, in the order of --runs,
+    equal to the figure built here from the visualisation functions; a bad
+    --runs is named."""
+    from comnet_mm.datasets.seg_tag_dataset import read_label_map
+    from comnet_mm.structures.cam_maps import load_cams
+    from comnet_mm.visualization import (cam_panel, fit, grid, label_panel,
+                                         read_rgb)
+    cfg = Config.fromfile(f'{REPO}/configs/cam/cam_toy.py')
+    classes = (cfg.cam_cfg.get('eval_dataset')
+               or cfg.cam_cfg.dataset).metainfo.classes
     with open(osp.join(toy_root, 'ImageSets/Segmentation/train.txt')) as f:
         ids = f.read().split()[:2]
-    runs = []
-    for name in ('a', 'b'):
+    runs, expected = [], {i: [] for i in ids}
+    for seed, name in enumerate(('a', 'b')):
         folder = tmp_path / name
         folder.mkdir()
         for i in ids:
-            label = np.array(
-                Image.open(
-                    osp.join(toy_root, 'SegmentationClass', i + '.png')))
-            cams = np.random.default_rng(0).random(
+            img = read_rgb(osp.join(toy_root, 'JPEGImages', i + '.jpg'))
+            label = read_label_map(
+                osp.join(toy_root, 'SegmentationClass', i + '.png'))
+            # each run and image its own CAM: a swapped run or row differs
+            cams = np.random.default_rng(seed * 10 + len(expected[i])).random(
                 (1, *label.shape)).astype(np.float32)
             np.savez(
                 folder / f'{i}.npz', keys=np.zeros(1), cam=cams, high_res=cams)
+            if not expected[i]:
+                expected[i].append(fit(label_panel(img, label, classes, i)))
+            saved = load_cams(str(folder / f'{i}.npz'))
+            expected[i].append(fit(cam_panel(img, saved, name)))
         runs.append(f'{name}={folder}')
     tool = osp.join(REPO, 'tools', 'analysis_tools', 'draw_cams.py')
     out = tmp_path / 'cams.png'
@@ -110,9 +124,10 @@ def test_draw_cams_one_row_per_image_one_panel_per_run(toy_root, tmp_path):
         str(out), '--n', '2', '--runs', *runs, '--cfg-options',
         f'cam_cfg.eval_dataset.data_root={toy_root}'
     ])
-    drawn = np.array(Image.open(out))
+    drawn = np.array(Image.open(out).convert('RGB'))
     panel, gap = 160, 4  # visualization.PANEL and grid's gap
     assert drawn.shape[:2] == (2 * panel + gap, 3 * panel + 2 * gap)
+    assert np.array_equal(drawn, grid([expected[i] for i in ids]))
     with pytest.raises(AssertionError, match='NAME=CAM_DIR'):
         run_tool([
             sys.executable, tool, f'{REPO}/configs/cam/cam_toy.py',
