@@ -25,7 +25,7 @@ import torch
 from mmengine.config import Config
 
 from .pipeline import (CHAIN, Pipeline, _mean_std, find_config, seed_options,
-                       source_digest)
+                       source_defaults_digest, source_digest)
 from .utils.per_image import write_text_atomic
 
 #: table columns: (heading, pipeline metric column); the CAM-stage tables
@@ -70,9 +70,13 @@ def row_definition(grid: Config, name: str, options: dict = None) -> dict:
         definition['options'] = dict(options)
     definition = json.loads(json.dumps(definition))  # as the records hold it
     cfg = row_pipeline_config(definition, None, None, None)
-    definition['configs'] = {
-        s.config: source_digest(cfg[s.config])
-        for s in CHAIN if s.config in cfg and not s.checkpoint_of
+    entries = [
+        s.config for s in CHAIN if s.config in cfg and not s.checkpoint_of
+    ]
+    definition['configs'] = {k: source_digest(cfg[k]) for k in entries}
+    definition['defaults'] = {
+        k: source_defaults_digest(cfg[k])
+        for k in entries
     }
     return definition
 
@@ -80,20 +84,23 @@ def row_definition(grid: Config, name: str, options: dict = None) -> dict:
 def same_run(old: dict, new: dict, until: Optional[str] = None) -> bool:
     """Whether a record's definition is ``new`` as far as a table runs:
     the same pipeline, CAM config and options, and the same config digests
-    (:func:`~comnet_mm.pipeline.source_digest`) for the stages up to
-    ``until``: an edited pretraining or CAM config makes a record stale, an
-    edited IRN config only the whole-pipeline tables' records. A record
-    without digests (made before they were kept) matches nothing."""
+    (:func:`~comnet_mm.pipeline.source_digest`) and module-defaults digests
+    (:func:`~comnet_mm.pipeline.source_defaults_digest`) for the stages up
+    to ``until``: an edited pretraining or CAM config, or a changed default
+    of a module it builds, makes a record stale; an edited IRN config only
+    the whole-pipeline tables' records. A record without either (made
+    before they were kept) matches nothing."""
+    digests = ('configs', 'defaults')
 
     def strip(d):
-        return {k: v for k, v in d.items() if k != 'configs'}
+        return {k: v for k, v in d.items() if k not in digests}
 
-    if strip(old) != strip(new) or 'configs' not in old:
+    if strip(old) != strip(new) or any(k not in old for k in digests):
         return False
     names = [s.name for s in CHAIN]
     upto = CHAIN[:names.index(until) + 1] if until else CHAIN
     keys = {s.config for s in upto} & set(new['configs'])
-    return all(old['configs'].get(k) == new['configs'][k] for k in keys)
+    return all(old[d].get(k) == new[d][k] for d in digests for k in keys)
 
 
 def row_pipeline_config(definition: dict, data_root: Optional[str],

@@ -22,7 +22,8 @@ stage runs again from scratch, after its folder is moved aside to
 ``<stage>.stale-<time>`` (nothing is deleted), when a stage before it is
 newer than its run (it ran again, or the shared pretraining was redone for
 another pipeline) or when its config changed (an edited config file, other
-``options``, another data root; or no digest recorded:
+``options``, another data root, a changed default of a comnet_mm module it
+names; or no digest recorded:
 :meth:`Pipeline.stale_reason`). For a complete stage "its run" is its
 ``stage.json``; for an incomplete one it is ``stage_start.json``, written
 when the stage starts with the digest it starts on, so that a partial run
@@ -50,6 +51,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
+from comnet_mm.utils.module_defaults import defaults_digest
 from comnet_mm.utils.per_image import atomic_write, write_text_atomic
 
 
@@ -260,14 +262,24 @@ def digest(cfg_dict: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def source_digest(entry: dict) -> str:
-    """:func:`digest` of a pipeline entry (``config`` and ``options``) as
-    its file says it, before the pipeline moves its paths: the same on
-    every machine and in every work dir (the ablation grid's records
-    carry it)."""
+def source_config(entry: dict) -> Config:
+    """A pipeline entry's config (``config`` and ``options``) as its file
+    says it, before the pipeline moves its paths."""
     cfg = Config.fromfile(find_config(entry['config']))
     cfg.merge_from_dict(dict(entry.get('options') or {}))
-    return digest(cfg.to_dict())
+    return cfg
+
+
+def source_digest(entry: dict) -> str:
+    """:func:`digest` of :func:`source_config`: the same on every machine
+    and in every work dir (the ablation grid's records carry it)."""
+    return digest(source_config(entry).to_dict())
+
+
+def source_defaults_digest(entry: dict) -> str:
+    """:func:`defaults_digest` of :func:`source_config`: the defaults of the
+    comnet_mm modules it names (moving paths changes no module)."""
+    return defaults_digest(source_config(entry).to_dict())
 
 
 START = 'stage_start.json'  # a stage's start: the config digest it ran on
@@ -407,12 +419,16 @@ class Pipeline:
         atomic_write(path, moved.dump, '.py')
         return path
 
-    def config_digest(self, stage: Stage) -> Optional[str]:
-        """:func:`digest` of the config the stage would be written with now;
-        None for a test stage (it runs its training stage's config)."""
+    def stage_digests(self, stage: Stage) -> Dict[str, str]:
+        """``config_digest`` (:func:`digest`) and ``defaults_digest`` (of the
+        comnet_mm modules it names, :func:`defaults_digest`) of the config
+        the stage would be written with now; {} for a test stage (it runs
+        its training stage's config)."""
         if stage.checkpoint_of:
-            return None
-        return digest(self.render_config(stage).to_dict())
+            return {}
+        cfg = self.render_config(stage).to_dict()
+        return dict(
+            config_digest=digest(cfg), defaults_digest=defaults_digest(cfg))
 
     def command(self, stage: Stage, config: str) -> List[str]:
         cmd = [sys.executable]
@@ -503,8 +519,7 @@ class Pipeline:
             command=cmd,
             wall_s=round(wall, 1),
             metrics=self.read_metrics(stage))
-        if not stage.checkpoint_of:
-            record['config_digest'] = self.config_digest(stage)
+        record.update(self.stage_digests(stage))
         write_text_atomic(
             osp.join(folder, 'stage.json'), json.dumps(record, indent=1))
         return record
@@ -514,8 +529,11 @@ class Pipeline:
         scratch, or None: a stage before it finished later than its run
         (``upstream``, the newest ``stage.json`` before it, in ns), or the
         config it would be written with now differs from the one its run
-        had (``config_digest``; a record without one, written before digests
-        were kept, cannot show it ran this config and counts as changed).
+        had (``config_digest``), or so do the defaults of the comnet_mm
+        modules it names (``defaults_digest``: an edited default changes the
+        network an unchanged config builds). A record without either,
+        written before they were kept, cannot show what it ran and counts
+        as changed.
         Its run is its ``stage.json`` when complete, else the
         ``stage_start.json`` of a partial run (None when nothing ran)."""
         folder = self.stage_dir(stage)
@@ -533,12 +551,15 @@ class Pipeline:
         if stage.checkpoint_of:
             return None
         with open(record) as f:
-            ran = json.load(f).get('config_digest')
-        if ran is None:
-            return what + f'{osp.basename(record)} has no config digest ' \
-                '(an older run)'
-        if ran != self.config_digest(stage):
-            return what + 'its config changed'
+            ran = json.load(f)
+        now, name = self.stage_digests(stage), osp.basename(record)
+        for key, what_changed in (('config_digest', 'its config changed'),
+                                  ('defaults_digest',
+                                   "its modules' defaults changed")):
+            if ran.get(key) is None:
+                return what + f'{name} has no {key} (an older run)'
+            if ran[key] != now[key]:
+                return what + what_changed
         return None
 
     def mark_start(self, stage: Stage):
@@ -550,8 +571,7 @@ class Pipeline:
             return
         os.makedirs(self.stage_dir(stage), exist_ok=True)
         record = dict(stage=stage.name, started=time.time())
-        if not stage.checkpoint_of:
-            record['config_digest'] = self.config_digest(stage)
+        record.update(self.stage_digests(stage))
         write_text_atomic(path, json.dumps(record, indent=1))
 
     def run(self, log=print) -> List[dict]:

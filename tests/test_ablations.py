@@ -124,12 +124,10 @@ def test_grid_runs_each_missing_run_once(tmp_path, monkeypatch):
             tables=['Z'])
 
 
-def test_an_edited_stage_config_makes_records_stale(tmp_path, monkeypatch):
-    """A record carries its stages' config digests: an edited IRN config
-    reruns the whole-pipeline table's run only, an edited pretraining every
-    run; the records replaced are kept in results.superseded.json."""
+def _grid_runs(tmp_path, monkeypatch):
+    """The test grid with the stand-in pipeline, its records file and a
+    function that runs it (seed 0) and returns the (run, until) made."""
     monkeypatch.setattr(ablations, 'Pipeline', FakePipeline)
-    FakePipeline.calls = []
     grid = Config(GRID)
     records, md = tmp_path / 'r.json', tmp_path / 'r.md'
 
@@ -138,14 +136,28 @@ def test_an_edited_stage_config_makes_records_stale(tmp_path, monkeypatch):
         run_grid(grid, str(tmp_path / 'w'), str(records), str(md), (0, ))
         return [(c[0].split('/w/')[1], c[1]) for c in FakePipeline.calls]
 
+    return grid, records, run
+
+
+def _edit_digests(monkeypatch, name: str) -> set:
+    """Make ablations.<name> (a digest of a pipeline entry) differ for the
+    config files whose names are added to the returned set."""
+    real, edited = getattr(ablations, name), set()
+    monkeypatch.setattr(
+        ablations, name, lambda entry: real(entry) +
+        ('*' if osp.basename(entry['config']) in edited else ''))
+    return edited
+
+
+def test_an_edited_stage_config_makes_records_stale(tmp_path, monkeypatch):
+    """A record carries its stages' config digests: an edited IRN config
+    reruns the whole-pipeline table's run only, an edited pretraining every
+    run; the records replaced are kept in results.superseded.json."""
+    grid, records, run = _grid_runs(tmp_path, monkeypatch)
     assert len(run()) == 3
     before = json.load(open(records))['base/seed0']['definition']['configs']
     assert set(before) == {'pretrain', 'cam', 'irn', 'seg'}
-    real = ablations.source_digest
-    edited = set()
-    monkeypatch.setattr(
-        ablations, 'source_digest', lambda entry: real(entry) +
-        ('*' if osp.basename(entry['config']) in edited else ''))
+    edited = _edit_digests(monkeypatch, 'source_digest')
     edited.add('irn_toy.py')
     assert run() == [('base/seed0', None)]
     old = json.load(open(tmp_path / 'r.superseded.json'))
@@ -165,6 +177,34 @@ def test_an_edited_stage_config_makes_records_stale(tmp_path, monkeypatch):
     new = row_definition(grid, 'base')
     assert same_run(new, new)
     assert not same_run({k: v for k, v in new.items() if k != 'configs'}, new)
+
+
+def test_a_changed_module_default_makes_records_stale(tmp_path, monkeypatch):
+    """A record carries the digests of the defaults of the comnet_mm
+    modules each stage config names: a changed default of a module the CAM
+    configs build reruns every run (the IRN config's only the whole-pipeline
+    table's); a record without them matches nothing."""
+    grid, records, run = _grid_runs(tmp_path, monkeypatch)
+    assert len(run()) == 3
+    made = json.load(open(records))['var/seed0']['definition']['defaults']
+    assert set(made) == {'pretrain', 'cam', 'irn', 'seg'}
+    # the real digests: InterMatching is in var's CAM config, not base's
+    base, var = row_definition(grid, 'base'), row_definition(grid, 'var')
+    assert base['defaults']['cam'] != var['defaults']['cam']
+    assert base['defaults']['irn'] == var['defaults']['irn']
+    edited = _edit_digests(monkeypatch, 'source_defaults_digest')
+    assert run() == []
+    edited.add('irn_toy.py')
+    assert run() == [('base/seed0', None)]
+    edited.add('comnet_toy_inter.py')
+    assert run() == [('var/seed0', 'cam')]
+    new = row_definition(grid, 'base')
+    assert same_run(new, new)
+    assert not same_run({k: v for k, v in new.items() if k != 'defaults'}, new)
+    assert not same_run(
+        new, dict(new, defaults=dict(new['defaults'], cam='x')), until='cam')
+    assert same_run(
+        new, dict(new, defaults=dict(new['defaults'], irn='x')), until='cam')
 
 
 def test_tables_by_hand():

@@ -312,8 +312,8 @@ def test_seed_options_and_shared_stage(tmp_path):
 
 def _fake_stages(monkeypatch) -> list:
     """Replace running a stage by writing its outputs and a stage.json as
-    run_stage does (config digest included); return the list of the stages
-    run, in order."""
+    run_stage does (config and defaults digests included); return the list
+    of the stages run, in order."""
     ran = []
 
     def fake_run_stage(self, stage, log=print):
@@ -327,8 +327,7 @@ def _fake_stages(monkeypatch) -> list:
             with open(osp.join(folder, 'last_checkpoint'), 'w') as f:
                 f.write(osp.join(folder, 'epoch_1.pth'))
         record = dict(stage=stage.name, wall_s=1.0, metrics={})
-        if not stage.checkpoint_of:
-            record['config_digest'] = self.config_digest(stage)
+        record.update(self.stage_digests(stage))
         with open(osp.join(folder, 'stage.json'), 'w') as f:
             json.dump(record, f)
         return record
@@ -401,6 +400,51 @@ def test_a_changed_config_reruns_its_stage_and_those_after(
         }))
     Pipeline(cfg, str(tmp_path / 'a')).run(log=lambda s: None)
     assert ran == names[names.index('seg'):]
+
+
+def test_a_changed_module_default_reruns_the_stages_that_build_it(
+        tmp_path, monkeypatch):
+    """The same configs with another default of a comnet_mm module (here
+    IntraMatching's partner metric, which comnet_toy.py leaves to the code)
+    rerun the stage whose config names the module and the stages after it;
+    a module no config of the pipeline names changes nothing; a stage.json
+    from before defaults digests were kept counts as changed."""
+    from comnet_mm.models.necks.intra_matching import IntraMatching
+    ran = _fake_stages(monkeypatch)
+    names = [s.name for s in CHAIN]
+    work = tmp_path / 'a'
+    base = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
+    comnet = Config.fromfile(f'{REPO}/configs/pipeline/comnet_toy.py')
+    Pipeline(comnet, str(work)).run(log=lambda s: None)
+    Pipeline(base, str(tmp_path / 'b')).run(log=lambda s: None)
+    ran.clear()
+    defaults = IntraMatching.__init__.__defaults__
+    assert defaults[-1] == 'l2'  # metric, the last keyword
+    monkeypatch.setattr(IntraMatching.__init__, '__defaults__',
+                        defaults[:-1] + ('cosine', ))
+    Pipeline(base, str(tmp_path / 'b')).run(log=lambda s: None)
+    assert ran == []  # the baseline builds no IntraMatching
+    logs = []
+    Pipeline(comnet, str(work)).run(log=logs.append)
+    assert ran == names[names.index('cam'):]
+    assert any(
+        m.startswith("[cam] its modules' defaults changed")
+        for m in logs), logs
+    ran.clear()
+    Pipeline(comnet, str(work)).run(log=lambda s: None)
+    assert ran == []
+    # a stage.json without the defaults digest cannot vouch for its run
+    done = work / 'seg' / 'stage.json'
+    done.write_text(
+        json.dumps({
+            k: v
+            for k, v in json.loads(done.read_text()).items()
+            if k != 'defaults_digest'
+        }))
+    logs = []
+    Pipeline(comnet, str(work)).run(log=logs.append)
+    assert ran == names[names.index('seg'):]
+    assert any('has no defaults_digest' in m for m in logs), logs
 
 
 def test_a_partial_run_resumes_only_on_its_own_config(tmp_path, monkeypatch):
