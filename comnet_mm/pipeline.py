@@ -51,7 +51,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
-from comnet_mm.utils.module_defaults import defaults_digest
+from comnet_mm.engine.module_defaults import defaults_digest
 from comnet_mm.utils.per_image import atomic_write, write_text_atomic
 
 

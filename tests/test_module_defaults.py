@@ -1,11 +1,11 @@
-"""comnet_mm.utils.module_defaults: the defaults of the comnet_mm modules a
+"""comnet_mm.engine.module_defaults: the defaults of the comnet_mm modules a
 config names, read by hand from the modules' signatures."""
 import pytest
 
+from comnet_mm.engine.module_defaults import (config_types, defaults_digest,
+                                              module_defaults)
 from comnet_mm.models.necks.inter_matching import InterMatching
 from comnet_mm.models.necks.intra_matching import IntraMatching
-from comnet_mm.utils.module_defaults import (config_types, defaults_digest,
-                                             module_defaults)
 
 CFG = dict(
     model=dict(
