@@ -124,8 +124,10 @@ def row_pipeline_config(definition: dict, data_root: Optional[str],
 
 
 def machine() -> str:
-    """The CPU and torch a run was made with (results differ between
-    machines: their float kernels differ and training amplifies it)."""
+    """The CPU, the vector instructions torch's kernels use, and torch, of
+    a run (results differ between machines: their float kernels differ and
+    training amplifies it; two CPUs both named "AMD EPYC", one with AVX2
+    and one with AVX-512, pretrained to 75.0 and 74.3 % top-1)."""
     cpu = platform.processor() or platform.machine()
     try:
         with open('/proc/cpuinfo') as f:
@@ -133,7 +135,8 @@ def machine() -> str:
                         for line in f if line.startswith('model name')), cpu)
     except OSError:
         pass
-    return f'{cpu}, torch {torch.__version__}'
+    return (f'{cpu} ({torch.backends.cpu.get_cpu_capability()}), '
+            f'torch {torch.__version__}')
 
 
 def load_records(path: str) -> dict:

@@ -311,3 +311,16 @@ def test_run_ablations_tool_end_to_end(toy_root, tmp_path):
     md = open(tmp_path / 'r.md').read()
     assert f"{records['base/seed0']['metrics']['CAM mIoU']:.2f} (1 seed)" \
         in md
+
+
+def test_machines_with_other_vector_kernels_are_told_apart(monkeypatch):
+    """Two CPUs of one name whose torch kernels differ (AVX2, AVX-512)
+    train to different numbers: a record says which it ran on."""
+    import torch
+    seen = set()
+    for capability in ('AVX2', 'AVX512'):
+        monkeypatch.setattr(
+            torch.backends.cpu, 'get_cpu_capability', lambda c=capability: c)
+        seen.add(ablations.machine())
+    assert len(seen) == 2
+    assert all(torch.__version__ in m for m in seen)
