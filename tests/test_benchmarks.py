@@ -45,6 +45,12 @@ def test_the_stand_in_is_the_configs_network(bench, config, necks):
     (output stride 16) and the same logits."""
     ours = bench.CAMNet(necks).train()
     theirs = config_model(config)
+    # norm_eval: after train() every backbone BN is in eval mode in both
+    bns = [[
+        m.training for m in net.modules()
+        if isinstance(m, torch.nn.BatchNorm2d)
+    ] for net in (ours.backbone, theirs.backbone)]
+    assert bns[0] == bns[1] and not any(bns[0])
     mine = list(ours.backbone.state_dict().values())
     ref = list(theirs.backbone.state_dict().values())
     assert [t.shape for t in mine] == [t.shape for t in ref]
