@@ -11,12 +11,14 @@ torchvision's ResNet-50 (the architecture of the configs' mmpretrain
 frozen; every BN frozen and in eval mode; a bias-free 1x1 classifier after
 global average pooling, multi-label soft-margin loss), and COMNet as
 ``configs/comnet/comnet_r50_voc.py`` (our InterMatching, alpha 1.5, pairs;
-our IntraMatching, 2048 -> 512, k 8; head on 512 channels). Random init, the
+our IntraMatching, 2048 -> 512, k 8; head on 512 channels), with
+inter-matching's ``--solver`` (the configs' 'batched', or 'lanczos', the
+per-group solver). Random init, the
 same batch of co-occurrent pairs for both, SGD at lr 0 (the same work as
 any lr, and every timed step solves the same groups: a solve's restarts
 depend on the features); times normalise + forward +
 backward + step (median). Goal: COMNet / baseline <= 1.10 at a 512 crop.
-Saves benchmarks/results/train_step_torch_<device>.json.
+Saves benchmarks/results/train_step_torch_<device>_<solver>.json.
 """
 import argparse
 import statistics
@@ -39,7 +41,7 @@ STD = (58.395, 57.12, 57.375)
 class CAMNet(nn.Module):
     """ResNet-50 OS16 (frozen stem..layer2, frozen BN) [+ necks] + head."""
 
-    def __init__(self, necks=(), num_classes: int = 20):
+    def __init__(self, necks=(), num_classes: int = 20, solver='batched'):
         super().__init__()
         r = torchvision.models.resnet50()
         r.layer4[0].conv2.stride = (1, 1)  # strides (1, 2, 2, 1): OS16
@@ -56,7 +58,10 @@ class CAMNet(nn.Module):
         if 'inter' in necks:
             self.necks.append(
                 inter.InterMatching(
-                    alpha=1.5, group_size=2, match_at_inference=True))
+                    alpha=1.5,
+                    group_size=2,
+                    match_at_inference=True,
+                    solver=solver))
         if 'intra' in necks:
             self.necks.append(
                 intra.IntraMatching(2048, mlp_channels=[512], k=8))
@@ -106,6 +111,11 @@ def main():
         default=[],
         choices=['inter', 'intra'],
         help='also time the baseline with this one module')
+    parser.add_argument(
+        '--solver',
+        default='batched',
+        choices=['batched', 'lanczos'],
+        help="inter-matching's solver (the R50 configs': batched)")
     args = parser.parse_args()
     dev = args.device
     g = torch.Generator().manual_seed(0)
@@ -126,7 +136,7 @@ def main():
         intra=('intra', ))
     for name in ['baseline', 'comnet'] + args.alone:
         torch.manual_seed(0)
-        model = CAMNet(variants[name]).to(dev).train()
+        model = CAMNet(variants[name], solver=args.solver).to(dev).train()
         optim = torch.optim.SGD(
             [p for p in model.parameters() if p.requires_grad],
             lr=0.0,  # same arithmetic; the features stay those of step 1,
@@ -152,13 +162,14 @@ def main():
         key = 'ratio' if name == 'comnet' else name + '_ratio'
         result[key] = round(result[name + '_s'] / result['baseline_s'], 3)
     save(
-        f'train_step_torch_{dev.split(":")[0]}',
+        f'train_step_torch_{dev.split(":")[0]}_{args.solver}',
         dict(
             what='R50 OS16 train step (normalise + fwd + bwd + SGD), '
             'torchvision ResNet-50, same batch',
             crop=args.crop,
             images=n,
             goal_ratio=1.10,
+            solver=args.solver,
             env=device_info(dev),
             **result))
 

@@ -7,9 +7,10 @@ groups of planted 2 x 32 x 32 x 2048 features, one after another) against
 the same 48 Lanczos steps written for all groups at once (batched products,
 no host reads inside the loop, one restart, Eq. 4 only), checks that the
 two give the same signs, and counts one group's kernel launches and host
-synchronisations with torch's profiler. A probe for the fix
-benchmarks/README.md describes, not the library's solver. Saves
-benchmarks/results/batched_lanczos_cuda.json.
+synchronisations with torch's profiler. Then the same for the library's
+batched solver (``co_occurrent_masks(groups, 'batched')``: restarts,
+degeneracy test and sign rule included), which grew out of this probe.
+Saves benchmarks/results/batched_lanczos_cuda.json.
 """
 import time
 
@@ -80,20 +81,37 @@ def main():
         same_sign_up_to_global_sign=[
             round(max(a, 1 - a), 4) for a in agree.tolist()
         ])
+    # the library's batched solver (solver='batched'): all 8 groups, with
+    # restarts, degeneracy test and sign rule
+    library_s, lib_masks = median_time(
+        lambda: inter.co_occurrent_masks(groups, 'batched'))
+    result.update(
+        library_batched_s=round(library_s, 4),
+        library_batched_same_mask=all(
+            torch.equal(a > 0, b > 0) for a, b in zip(masks, lib_masks)))
+    for key, fn in (('one_group', lambda: inter.co_occurrent_mask(groups[0])),
+                    ('library_batched_8_groups',
+                     lambda: inter.co_occurrent_masks(groups, 'batched'))):
+        launches, syncs = count_launches_and_syncs(fn)
+        result[key + '_kernel_launches'] = launches
+        result[key + '_host_syncs'] = syncs
+    save('batched_lanczos_cuda', result)
+
+
+def count_launches_and_syncs(fn):
+    """Kernel launches and host synchronisations of one call of ``fn``."""
     activities = [
         torch.profiler.ProfilerActivity.CPU,
         torch.profiler.ProfilerActivity.CUDA
     ]
     with torch.profiler.profile(activities=activities) as prof:
-        inter.co_occurrent_mask(groups[0])
+        fn()
     events = prof.key_averages()
     launches = ('cudaLaunchKernel', 'cuLaunchKernel', 'cudaLaunchKernelExC')
-    result['one_group_kernel_launches'] = int(
-        sum(e.count for e in events if e.key in launches))
-    result['one_group_host_syncs'] = int(
-        sum(e.count for e in events
-            if 'Synchronize' in e.key or e.key == 'cudaMemcpyAsync'))
-    save('batched_lanczos_cuda', result)
+    return (int(sum(e.count for e in events if e.key in launches)),
+            int(
+                sum(e.count for e in events
+                    if 'Synchronize' in e.key or e.key == 'cudaMemcpyAsync')))
 
 
 if __name__ == '__main__':

@@ -45,6 +45,8 @@ def test_the_stand_in_is_the_configs_network(bench, config, necks):
     (output stride 16) and the same logits."""
     ours = bench.CAMNet(necks).train()
     theirs = config_model(config)
+    if necks:  # the same inter-matching solve as the config's
+        assert ours.necks[0].solver == theirs.neck[0].solver == 'batched'
     # norm_eval: after train() every backbone BN is in eval mode in both
     bns = [[
         m.training for m in net.modules()

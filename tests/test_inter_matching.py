@@ -5,11 +5,15 @@ import torch
 from mmpretrain.structures import DataSample
 
 # yapf: disable
-from comnet_mm.models.necks.inter_matching import (AFFINITIES, InterMatching,
+from comnet_mm.models.necks.inter_matching import (AFFINITIES, ORIENTATIONS,
+                                                   InterMatching,
                                                    affinity_operator,
                                                    co_occurrent_mask,
+                                                   co_occurrent_masks,
                                                    dense_affinity, dense_d_hat,
                                                    dense_top_eigenpair,
+                                                   lanczos_top,
+                                                   lanczos_top_batched,
                                                    lanczos_top_eigenpair,
                                                    orient, unit_pixels)
 
@@ -180,7 +184,7 @@ def test_bad_layout_and_missing_metainfo():
         neck((feats, ), [DataSample() for _ in range(4)])
 
 
-@pytest.mark.parametrize('solver', ['lanczos', 'dense'])
+@pytest.mark.parametrize('solver', ['lanczos', 'batched', 'dense'])
 def test_degenerate_inputs(solver):
     zeros = torch.zeros(2, 8, 3, 3)
     same = torch.ones(2, 8, 3, 3)
@@ -329,3 +333,120 @@ def test_raw_pixels_keep_the_norms():
         co_occurrent_mask(unit_feats, unit=False) > 0,
         co_occurrent_mask(unit_feats) > 0)
     assert InterMatching(unit=False).unit is False
+
+
+def mixed_batch():
+    """Six groups of 2 x 24 x 6 x 6: the synthetic cases, an all-zero
+    group, a group with a NaN, and a rank-2 group whose Krylov space runs
+    out after a few steps (the breakdown path)."""
+    groups = torch.stack([two_images_one_object(s)[0] for s in range(3)] + [
+        torch.zeros(2, 24, 6, 6, dtype=torch.float64),
+        two_images_one_object(3)[0],
+        clustered(n=2, c=24, h=6, w=6, seed=1)[0],
+    ])
+    groups[4, 0, 0, 0, 0] = float('nan')
+    g = torch.Generator().manual_seed(5)
+    low_rank = torch.rand(2, 2, 6, 6, generator=g, dtype=torch.float64)
+    groups[5] = torch.cat([low_rank, torch.zeros(2, 22, 6, 6).double()], 1)
+    return groups
+
+
+def test_batched_lanczos_equals_per_group_lanczos():
+    """The batched solve is the per-group solve, group by group: the same
+    eigenvalues and eigenvectors (up to sign), breakdown and restarts
+    included."""
+    groups = mixed_batch()[[0, 1, 2, 5]]
+    for affinity in AFFINITIES:
+        x = torch.stack([unit_pixels(f) for f in groups])
+        ops = [affinity_operator(xi, 2, affinity)[0] for xi in x]
+        lam, y = lanczos_top_batched(
+            lambda v: torch.stack([op(vi) for op, vi in zip(ops, v)]),
+            len(ops), x.shape[2], x.dtype, x.device)
+        for i, op in enumerate(ops):
+            lam_i, y_i = lanczos_top(op, x.shape[2], x.dtype, x.device)
+            assert lam[i].item() == pytest.approx(
+                lam_i.item(), rel=1e-9, abs=1e-9), (affinity, i)
+            assert abs(float(y[i] @ y_i)) == pytest.approx(
+                1.0, abs=1e-6), (affinity, i)
+    # short Krylov spaces: one group converges at once and keeps its pair,
+    # the others restart
+    g = torch.Generator().manual_seed(0)
+    x = torch.stack([
+        unit_pixels(
+            torch.randn(2, 96, 8, 8, generator=g).double().clamp_min(0) *
+            scale) for scale in (1.0, 3.0, 0.5)
+    ])
+    x[1, :, :64] = x[1, :, :1]  # a dominant cluster: converges first
+    ops = [affinity_operator(xi, 2, 'paper')[0] for xi in x]
+    calls = []
+
+    def apply(v):
+        calls.append(1)
+        return torch.stack([op(vi) for op, vi in zip(ops, v)])
+
+    lam, y = lanczos_top_batched(
+        apply, 3, x.shape[2], x.dtype, x.device, num_iters=6, restarts=4)
+    assert len(calls) > 2 * 6  # restarted
+    for i, op in enumerate(ops):
+        lam_i, y_i = lanczos_top(op, x.shape[2], x.dtype, x.device, 6, 4)
+        # restarting from an unconverged Ritz vector amplifies rounding
+        # (a 1e-15 change of the start moves lambda by ~1e-7 after two
+        # restarts of 6 steps, per group alone), hence the tolerance
+        assert lam[i].item() == pytest.approx(lam_i.item(), rel=1e-6), i
+        assert float(y[i] @ y_i) == pytest.approx(1.0, abs=1e-6), i
+
+
+@pytest.mark.parametrize('affinity', AFFINITIES)
+def test_batched_masks_equal_per_group_masks(affinity):
+    """co_occurrent_masks(solver='batched') gives every group the mask the
+    per-group solver gives (None where it gives None), for every sign rule
+    and with raw norms; a bad group does not disturb the others."""
+    groups = mixed_batch()
+    for unit in (True, False):
+        for rule in ORIENTATIONS:
+            ref = co_occurrent_masks(
+                groups,
+                'lanczos',
+                orientation=rule,
+                affinity=affinity,
+                unit=unit)
+            got = co_occurrent_masks(
+                groups,
+                'batched',
+                orientation=rule,
+                affinity=affinity,
+                unit=unit)
+            assert ref[3] is None and ref[4] is None
+            for i, (a, b) in enumerate(zip(ref, got)):
+                assert (a is None) == (b is None), (unit, rule, i)
+                if a is not None:
+                    assert torch.equal(a > 0, b > 0), (unit, rule, i)
+                    assert torch.allclose(a, b, atol=1e-8), (unit, rule, i)
+    dense = co_occurrent_mask(groups[0], solver='dense', affinity=affinity)
+    single = co_occurrent_mask(groups[0], solver='batched', affinity=affinity)
+    assert torch.equal(dense > 0, single > 0)
+
+
+def test_batched_neck_equals_per_group_neck():
+    """InterMatching(solver='batched') trains as the per-group neck: the
+    same output and input gradient, groups without a shared class and groups
+    of different sizes in one batch included."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(9, 16, 5, 5, generator=g).clamp_min(0)
+    metas = [(2, [1]), (2, []), (2, [4]), (3, [2])]
+    data = []
+    for n, shared in metas:
+        data += samples(1, n, [shared])
+    outs = []
+    for solver in ('lanczos', 'batched'):
+        xi = x.clone().requires_grad_()
+        neck = InterMatching(solver=solver).train()
+        (out, ) = neck((xi, ), data)
+        (out * torch.arange(out.numel()).reshape(out.shape)).sum().backward()
+        outs.append((out.detach(), xi.grad, neck.last_masks))
+    (o1, g1, m1), (o2, g2, m2) = outs
+    assert torch.equal(o1, o2) and torch.equal(g1, g2)
+    assert m1[1] is None and m2[1] is None
+    assert all(
+        torch.equal(a > 0, b > 0) for a, b in zip(m1, m2) if a is not None)
+    assert torch.equal(o2[2:4], x[2:4])  # no shared class: unchanged

@@ -46,7 +46,7 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
-SOLVERS = ('lanczos', 'dense')
+SOLVERS = ('lanczos', 'batched', 'dense')
 ORIENTATIONS = ('norm', 'minority', 'largest', 'border')
 AFFINITIES = ('paper', 'centred', 'image_centred', 'cross', 'ncut')
 
@@ -237,6 +237,81 @@ def lanczos_top(apply,
     return lam, y
 
 
+def lanczos_top_batched(
+        apply,
+        g: int,
+        p: int,
+        dtype,
+        device,
+        num_iters: int = 48,
+        restarts: int = 4,
+        tol: float = 1e-6) -> Tuple[torch.Tensor, torch.Tensor]:
+    """:func:`lanczos_top` for G operators at once (``apply``: (G, P) ->
+    (G, P)), with no host read inside the iterations.
+
+    The per-group solver reads a scalar back at every step (the breakdown
+    test) and solves the groups one after another: on a GPU that is ~950
+    kernel launches and ~270 host synchronisations per group
+    (benchmarks/probe_batched_lanczos.py). Here every step is one batched
+    product for all groups; a group whose Krylov space is exhausted (beta
+    below the same threshold) carries on with zero vectors, which only add
+    decoupled zero rows to its tridiagonal matrix (its breakdown means its
+    Ritz pair is exact, as the per-group solver's early stop). The residual
+    test is one host read per restart for the whole batch.
+
+    Returns:
+        (lambda_1, y): (G,) eigenvalues and (G, P) unit eigenvectors.
+    """
+    k = min(num_iters, p)
+    v = _start_vector(p, dtype, device).expand(g, p).clone()
+    lam, y, finished = None, None, None
+    for _ in range(max(1, restarts)):
+        basis = torch.zeros(g, k, p, dtype=dtype, device=device)
+        alphas, betas = [], []
+        v = v / v.norm(dim=1, keepdim=True)
+        alive = torch.ones(g, dtype=torch.bool, device=device)
+        threshold = None
+        for j in range(k):
+            basis[:, j] = v
+            w = apply(v)
+            alphas.append((w * v).sum(1))
+            if threshold is None:
+                threshold = 1e-10 * alphas[0].abs().clamp_min(1.0)
+            for _ in range(2):
+                q = basis[:, :j + 1]
+                w = w - torch.einsum('gjp,gj->gp', q,
+                                     torch.einsum('gjp,gp->gj', q, w))
+            if j == k - 1:
+                break
+            beta = w.norm(dim=1)
+            alive = alive & (beta > threshold)
+            beta = torch.where(alive, beta, torch.zeros_like(beta))
+            betas.append(beta)
+            v = torch.where(alive[:, None],
+                            w / beta.clamp_min(1e-300)[:, None],
+                            torch.zeros_like(w))
+        t = torch.diag_embed(torch.stack(alphas, 1))
+        if betas:
+            off = torch.stack(betas, 1)
+            t = t + torch.diag_embed(off, 1) + torch.diag_embed(off, -1)
+        evals, evecs = torch.linalg.eigh(t)
+        new_lam = evals[:, -1]
+        new_y = torch.einsum('gjp,gj->gp', basis, evecs[:, :, -1])
+        new_y = new_y / new_y.norm(dim=1, keepdim=True).clamp_min(1e-300)
+        residual = (apply(new_y) - new_lam[:, None] * new_y).norm(dim=1)
+        done = (residual <= tol * new_lam.abs().clamp_min(1.0)) | ~alive
+        if finished is None:
+            lam, y, finished = new_lam, new_y, done
+        else:  # a group that had converged keeps its pair, as per group
+            lam = torch.where(finished, lam, new_lam)
+            y = torch.where(finished[:, None], y, new_y)
+            finished = finished | done
+        if bool(finished.all()):
+            break
+        v = y
+    return lam, y
+
+
 def lanczos_top_eigenpair(
         x: torch.Tensor,
         num_iters: int = 48,
@@ -320,8 +395,9 @@ def co_occurrent_mask(feats: torch.Tensor,
 
     Args:
         feats: (N, c, h, w) features of the group's N images.
-        solver: 'lanczos' (matrix-free, default) or 'dense' (``eigh`` of the
-            P x P matrix, the reference).
+        solver: 'lanczos' (matrix-free, default), 'batched' (the same
+            steps without host reads, :func:`co_occurrent_masks`) or
+            'dense' (``eigh`` of the P x P matrix, the reference).
         num_iters, restarts: Lanczos settings.
         dtype: precision of the solve (float64 by default: the solve is cheap
             next to the backbone and the mask sign is then stable).
@@ -339,6 +415,10 @@ def co_occurrent_mask(feats: torch.Tensor,
     """
     if solver not in SOLVERS:
         raise ValueError(f'solver must be one of {SOLVERS}, got {solver!r}')
+    if solver == 'batched':
+        return co_occurrent_masks(feats[None], solver, num_iters, restarts,
+                                  dtype, degenerate_tol, orientation, affinity,
+                                  unit)[0]
     with torch.no_grad():
         feats = feats.detach()
         if not torch.isfinite(feats).all():
@@ -360,6 +440,68 @@ def co_occurrent_mask(feats: torch.Tensor,
         m = orient(m, strength.to(m.dtype), orientation,
                    image_border(n, h, w).to(m.device))
         return m.reshape(n, h, w).to(feats.dtype)
+
+
+def co_occurrent_masks(groups: torch.Tensor,
+                       solver: str = 'lanczos',
+                       num_iters: int = 48,
+                       restarts: int = 4,
+                       dtype: torch.dtype = torch.float64,
+                       degenerate_tol: float = 1e-7,
+                       orientation: str = 'norm',
+                       affinity: str = 'paper',
+                       unit: bool = True) -> List[Optional[torch.Tensor]]:
+    """:func:`co_occurrent_mask` of G groups of the same size.
+
+    Args:
+        groups: (G, N, c, h, w) features; other arguments as
+            :func:`co_occurrent_mask`. With ``solver='batched'`` the G
+            eigenproblems are one :func:`lanczos_top_batched` solve (the
+            GPU's choice: no host read per step); the matrix is applied to
+            all groups at once with ``torch.vmap`` over
+            :func:`affinity_operator`, so every affinity is the same code as
+            per group. Other solvers solve the groups one by one.
+
+    Returns:
+        G entries, each an (N, h, w) mask or None (no partition).
+    """
+    if solver not in SOLVERS:
+        raise ValueError(f'solver must be one of {SOLVERS}, got {solver!r}')
+    if solver != 'batched':
+        return [
+            co_occurrent_mask(f, solver, num_iters, restarts, dtype,
+                              degenerate_tol, orientation, affinity, unit)
+            for f in groups
+        ]
+    with torch.no_grad():
+        groups = groups.detach()
+        g, n, c, h, w = groups.shape
+        finite = torch.isfinite(groups.flatten(1)).all(1)
+        safe = torch.where(finite[:, None, None, None, None], groups,
+                           torch.zeros_like(groups)).to(dtype)
+        x = torch.stack([unit_pixels(f, unit=unit) for f in safe])
+        p = x.shape[2]
+        scale = affinity_operator(x[0], n, affinity)[2]
+
+        def apply_one(xi, vi):
+            return affinity_operator(xi, n, affinity)[0](vi)
+
+        def finish_one(xi, yi):
+            return affinity_operator(xi, n, affinity)[1](yi)
+
+        apply = torch.vmap(apply_one)
+        lam, y = lanczos_top_batched(lambda v: apply(x, v), g, p, x.dtype,
+                                     x.device, num_iters, restarts)
+        m = torch.vmap(finish_one)(x, y)
+        strength = safe.permute(0, 2, 1, 3, 4).reshape(g, c, p).norm(dim=1)
+        border = image_border(n, h, w).to(m.device)
+        keep = (torch.isfinite(lam) & (lam > degenerate_tol * scale)
+                & finite).tolist()
+        return [
+            orient(m[i], strength[i].to(m.dtype), orientation, border).reshape(
+                n, h, w).to(groups.dtype) if keep[i] else None
+            for i in range(g)
+        ]
 
 
 def enhance(feats: torch.Tensor, mask: torch.Tensor,
@@ -388,7 +530,8 @@ class InterMatching(nn.Module):
         group_size (int): N, used when data samples carry no ``group_size``
             (eval with ``match_at_inference``).
         in_index (int): which backbone output to match (default the last).
-        solver (str): 'lanczos' (default) or 'dense'.
+        solver (str): 'lanczos' (default), 'batched' (all groups in one
+            solve without host reads: the choice on a GPU) or 'dense'.
         num_iters (int), restarts (int): Lanczos settings.
         match_at_inference (bool): see above.
         orientation (str): which side of M* is the object, one of
@@ -473,17 +616,26 @@ class InterMatching(nn.Module):
                 'InterMatching needs data samples with group metainfo in '
                 'training: train on CoOccurrentGroupDataset batches')
         x = feats[self.in_index]
-        out = []
-        for start, n, shared in self._groups(x.shape[0], data_samples):
-            group = x[start:start + n]
-            mask = co_occurrent_mask(
-                group,
+        groups = self._groups(x.shape[0], data_samples)
+        masks: List[Optional[torch.Tensor]] = [None] * len(groups)
+        for n in sorted({n for _, n, shared in groups if shared}):
+            index = [
+                i for i, (_, size, shared) in enumerate(groups)
+                if shared and size == n
+            ]
+            solved = co_occurrent_masks(
+                torch.stack([x[groups[i][0]:groups[i][0] + n] for i in index]),
                 self.solver,
                 self.num_iters,
                 self.restarts,
                 orientation=self.orientation,
                 affinity=self.affinity,
-                unit=self.unit) if shared else None
+                unit=self.unit)
+            for i, mask in zip(index, solved):
+                masks[i] = mask
+        out = []
+        for (start, n, _), mask in zip(groups, masks):
+            group = x[start:start + n]
             self.last_masks.append(mask)
             out.append(
                 group if mask is None else enhance(group, mask, self.alpha))
