@@ -236,10 +236,21 @@ def run_grid(grid: Config,
                     json.dumps(records, indent=1, sort_keys=True))
                 write_text_atomic(
                     markdown_path,
-                    results_markdown(grid, records, command, options, cache))
-    write_text_atomic(markdown_path,
-                      results_markdown(grid, records, command, options, cache))
+                    results_markdown(grid, records, command, options, cache,
+                                     records_link(records_path,
+                                                  markdown_path)))
+    write_text_atomic(
+        markdown_path,
+        results_markdown(grid, records, command, options, cache,
+                         records_link(records_path, markdown_path)))
     return records
+
+
+def records_link(records_path: str, markdown_path: str) -> str:
+    """The records file as the tables' markdown file reaches it (both
+    usually sit in docs/, so this is the file's name)."""
+    return osp.relpath(
+        osp.abspath(records_path), osp.dirname(osp.abspath(markdown_path)))
 
 
 def mean_std(values: Sequence[float]) -> str:
@@ -290,10 +301,12 @@ def results_markdown(grid: Config,
                      records: dict,
                      command: str = '',
                      options: Optional[dict] = None,
-                     cache: Optional[dict] = None) -> str:
+                     cache: Optional[dict] = None,
+                     records_name: str = 'results.json') -> str:
     """docs/results.md: the grid's tables from ``records`` (the runs whose
     definition is the row's now), the command that made them and the
-    machines they ran on."""
+    machines they ran on; ``records_name`` is where the records file lies,
+    relative to the markdown file."""
     lines = ['# ' + grid.get('title', 'Ablations over seeds'), '']
     if grid.get('intro'):
         lines += [grid.intro, '']
@@ -308,7 +321,7 @@ def results_markdown(grid: Config,
         'M* > 0 IoU, image splits and partner precision are the matching '
         'diagnostics of the CAM checkpoint on 80 co-occurrent `train` pairs '
         '(`cams/matching_diagnostics.py`). Per-seed values and stage times: '
-        '`docs/results.json`.', ''
+        f'[{records_name}]({records_name}).', ''
     ]
     cache = {} if cache is None else cache
     for table in grid.tables:

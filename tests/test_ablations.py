@@ -245,6 +245,10 @@ def test_tables_by_hand():
     assert md.split('### B')[1].count('| base | - |') == 1
     assert 'cpu a; cpu b' in md and 'top-1 50.00' in md
     assert 'python tools/run_ablations.py g' in md
+    assert '[results.json](results.json)' in md
+    md = results_markdown(grid, records, records_name='results_cpu2.json')
+    assert '[results_cpu2.json](results_cpu2.json)' in md
+    assert 'results.json' not in md.replace('results_cpu2.json', '')
     assert mean_std([3.0]) == '3.00 (1 seed)' and mean_std([]) == '-'
 
 
@@ -311,6 +315,16 @@ def test_run_ablations_tool_end_to_end(toy_root, tmp_path):
     md = open(tmp_path / 'r.md').read()
     assert f"{records['base/seed0']['metrics']['CAM mIoU']:.2f} (1 seed)" \
         in md
+    # the command remakes the grid into the same files from the same data,
+    # whichever runs this call was asked to make; the records link resolves
+    made = md.split('```bash\n')[1].split('\n```')[0]
+    assert made == ' '.join([
+        'python', f'tools/run_ablations.py {grid}', '--records',
+        str(tmp_path / 'r.json'), '--out',
+        str(tmp_path / 'r.md'), '--data-root', toy_root,
+        '--pretrain-data-root', imagenet, '--cfg-options', *SMOKE
+    ])
+    assert '[r.json](r.json)' in md
 
 
 def test_machines_with_other_vector_kernels_are_told_apart(monkeypatch):

@@ -369,7 +369,9 @@ def test_batched_lanczos_equals_per_group_lanczos():
             assert abs(float(y[i] @ y_i)) == pytest.approx(
                 1.0, abs=1e-6), (affinity, i)
     # short Krylov spaces: one group converges at once and keeps its pair,
-    # the others restart
+    # the others restart. To see the keeping, group 1's operator is swapped
+    # for group 2's after the first round (6 steps + the residual product):
+    # a solver that went on refining group 1 would return group 2's pair
     g = torch.Generator().manual_seed(0)
     x = torch.stack([
         unit_pixels(
@@ -382,11 +384,17 @@ def test_batched_lanczos_equals_per_group_lanczos():
 
     def apply(v):
         calls.append(1)
-        return torch.stack([op(vi) for op, vi in zip(ops, v)])
+        now = ops if len(calls) <= 6 + 1 else [ops[0], ops[2], ops[2]]
+        return torch.stack([op(vi) for op, vi in zip(now, v)])
 
     lam, y = lanczos_top_batched(
         apply, 3, x.shape[2], x.dtype, x.device, num_iters=6, restarts=4)
     assert len(calls) > 2 * 6  # restarted
+    # the swap is visible at the tolerance below (1e-6): groups 1 and 2
+    # have top eigenvalues ~7e-4 apart
+    lam_1, _ = lanczos_top(ops[1], x.shape[2], x.dtype, x.device, 6, 4)
+    lam_2, _ = lanczos_top(ops[2], x.shape[2], x.dtype, x.device, 6, 4)
+    assert abs(lam_1.item() - lam_2.item()) > 1e-4 * abs(lam_2.item())
     for i, op in enumerate(ops):
         lam_i, y_i = lanczos_top(op, x.shape[2], x.dtype, x.device, 6, 4)
         # restarting from an unconverged Ritz vector amplifies rounding

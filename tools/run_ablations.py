@@ -21,6 +21,8 @@ from mmengine.config import Config, DictAction
 from comnet_mm.ablations import run_grid
 from comnet_mm.pipeline import find_config
 
+RECORDS, OUT = 'docs/results.json', 'docs/results.md'
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Run the ablation grid')
@@ -34,8 +36,8 @@ def parse_args():
     parser.add_argument(
         '--seeds', type=int, nargs='+', help='default: the grid\'s seeds')
     parser.add_argument('--work-dir', default='work_dirs/ablations')
-    parser.add_argument('--records', default='docs/results.json')
-    parser.add_argument('--out', default='docs/results.md')
+    parser.add_argument('--records', default=RECORDS)
+    parser.add_argument('--out', default=OUT)
     parser.add_argument(
         '--data-root',
         help='override each data_root (not part of a run\'s definition: '
@@ -49,6 +51,28 @@ def parse_args():
         help='override every row\'s pipeline config keys (part of each '
         'run\'s definition), e.g. cam.options.train_cfg.max_epochs=1')
     return parser.parse_args()
+
+
+def resume_command(grid: Config, args, argv) -> str:
+    """The command that remakes (and resumes) the whole grid into the same
+    files: the grid's own command with the options that change where runs
+    go or what they are, without the ones that only pick which runs to make
+    now (--tables, --rows, --seeds, --work-dir)."""
+    parts = [
+        grid.get('command') or f'python tools/run_ablations.py {args.grid}'
+    ]
+    chosen = dict(records=(args.records, RECORDS), out=(args.out, OUT))
+    chosen['data-root'] = (args.data_root, None)
+    chosen['pretrain-data-root'] = (args.pretrain_data_root, None)
+    for flag, (value, default) in chosen.items():
+        if value != default:
+            parts += [f'--{flag}', shlex.quote(value)]
+    if '--cfg-options' in argv:
+        tail = argv[argv.index('--cfg-options') + 1:]
+        ends = [i for i, a in enumerate(tail) if a.startswith('--')]
+        parts += ['--cfg-options'
+                  ] + [shlex.quote(a) for a in tail[:(ends or [None])[0]]]
+    return ' '.join(parts)
 
 
 def main():
@@ -65,8 +89,7 @@ def main():
         data_root=args.data_root,
         pretrain_data_root=args.pretrain_data_root,
         options=args.cfg_options,
-        command=grid.get('command')
-        or ' '.join(['python'] + [shlex.quote(a) for a in sys.argv]),
+        command=resume_command(grid, args, sys.argv[1:]),
         log=lambda s: print(s, flush=True))
     print(f'written to {args.out} and {args.records}')
 
