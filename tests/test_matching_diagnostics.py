@@ -1,4 +1,5 @@
 """The matching diagnostics by hand, and the tool on a checkpoint."""
+import itertools
 import json
 import sys
 
@@ -6,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from comnet_mm.cams.matching_diagnostics import (co_occurrent_pairs,
+from comnet_mm.cams.matching_diagnostics import (background_leak,
+                                                 co_occurrent_pairs,
                                                  label_cells, mask_quality,
                                                  partner_precision,
                                                  variant_qualities)
@@ -43,6 +45,30 @@ def test_partner_precision_hand_case():
     fp, fc = partner_precision(partners, labels, foreground=True)
     assert fp == pytest.approx((0.5 + 1) / 2) and fc == pytest.approx(1 / 3)
     assert np.isnan(partner_precision(partners, np.full(5, 255))[0])
+
+
+def test_background_leak_hand_case_and_chance_by_enumeration():
+    labels = np.array([0, 0, 0, 1, 255])
+    partners = np.array([[1, 3], [0, 2], [4, 1], [0, 1], [0, 3]])
+    # background points 0, 1, 2: only point 0 has an object partner (3);
+    # point 2's partner 4 is ignored, not an object
+    leak, chance = background_leak(partners, labels)
+    assert leak == pytest.approx(1 / 3)
+    # 3 other valid points, one an object: 2 of them miss it in 1 of 3 ways
+    assert chance == pytest.approx(2 / 3)
+    # the chance rate is the leak of every possible partner choice
+    labels = np.array([0, 2, 0, 0, 1, 0, 255, 0])
+    valid = np.flatnonzero(labels != 255)
+    for k in (1, 2, 3):
+        hits = [
+            bool((labels[list(c)] > 0).any()) for i in valid if labels[i] == 0
+            for c in itertools.combinations([j for j in valid if j != i], k)
+        ]
+        partners = np.zeros((len(labels), k), np.int64)
+        assert background_leak(partners,
+                               labels)[1] == pytest.approx(np.mean(hits)), k
+    assert np.isnan(background_leak(partners, np.zeros(8, np.int64))[0])
+    assert np.isnan(background_leak(partners, np.ones(8, np.int64))[0])
 
 
 def test_label_cells_keeps_labels_and_ignore():
@@ -111,7 +137,8 @@ def test_tool_on_a_checkpoint(toy_root, tmp_path):
     d = json.load(open(out))
     assert d['inter/pairs'] == 4 and d['intra/k'] == 8
     for key in ('inter/iou', 'inter/positive', 'intra/precision',
-                'intra/chance', 'intra/fg_precision', 'intra/fg_chance'):
+                'intra/chance', 'intra/fg_precision', 'intra/fg_chance',
+                'intra/bg_leak', 'intra/bg_leak_chance'):
         assert 0 <= d[key] <= 1, key
     for affinity in AFFINITIES:
         for rule in ('norm', 'border', 'cam', 'best'):

@@ -9,7 +9,10 @@ or without the matching necks).
   separates the images, not object from background.
 * **Partner precision** (intra-matching, Eq. 6): the share of a point's k
   partners that carry its own label (background counts as a label), against
-  the chance rate, the share of all other points that do.
+  the chance rate, the share of all other points that do; and the
+  *background leak*, the share of background points with at least one
+  partner on an object: Eq. (8)'s MAX hands such a point the object's
+  response, so a leak widens the CAM past the object's edge.
 
 Both read the features the modules read: the backbone's stage
 ``in_index`` at the model's own input, inter-matching's solver and sign
@@ -101,6 +104,25 @@ def partner_precision(partners: np.ndarray,
     n = int(valid.sum())
     chance = np.array([(same[c] - 1) / (n - 1) for c in labels[points]])
     return float(hits[points].mean()), float(chance.mean())
+
+
+def background_leak(partners: np.ndarray,
+                    labels: np.ndarray) -> Tuple[float, float]:
+    """Share of background points (label 0) with at least one partner on an
+    object (label > 0; 255 is ignored as a point and as a partner), and the
+    chance rate: the same share if each point's k partners were k other
+    valid points drawn at random. NaN when there is no background or no
+    object point."""
+    valid = labels != 255
+    bg = valid & (labels == 0)
+    obj = valid & (labels > 0)
+    if not bg.any() or not obj.any():
+        return float('nan'), float('nan')
+    leak = obj[partners[bg]].any(1).mean()
+    n, o, k = int(valid.sum()) - 1, int(obj.sum()), partners.shape[1]
+    # P(no object among k of the n others) = C(n - o, k) / C(n, k)
+    none = np.prod([(n - o - i) / (n - i) for i in range(min(k, n))])
+    return float(leak), float(1 - max(none, 0.0))
 
 
 def find_neck(model, name: str):
@@ -197,6 +219,7 @@ def matching_diagnostics(model,
     in_index = inter.in_index if inter is not None else -1
     quality, degenerate, per_variant, per_metric = [], 0, {}, {}
     scores = {'': ([], []), 'fg_': ([], [])}
+    leaks = ([], [])
     for a, b, shared in pairs:
         imgs = [
             mmcv.imresize(mmcv.imread(i['img_path']), (size, size))
@@ -238,6 +261,10 @@ def matching_diagnostics(model,
                 if not np.isnan(p):
                     hits.append(p)
                     chance.append(c)
+            leak, c = background_leak(idx[i], cells[i].reshape(-1))
+            if not np.isnan(leak):
+                leaks[0].append(leak)
+                leaks[1].append(c)
         for other in METRICS if variants else ():
             idx = topk_partners(feats.flatten(2).float(), k,
                                 other).cpu().numpy()
@@ -262,4 +289,6 @@ def matching_diagnostics(model,
         out[f'intra/{name}precision'] = float(np.mean(hits) if hits else 'nan')
         out[f'intra/{name}chance'] = float(
             np.mean(chance) if chance else 'nan')
+    for key, values in zip(('bg_leak', 'bg_leak_chance'), leaks):
+        out[f'intra/{key}'] = float(np.mean(values) if values else 'nan')
     return out
