@@ -18,6 +18,7 @@ from mmseg.structures import SegDataSample
 from comnet_mm.cams import generate_cams, generation, multiscale_cams
 from comnet_mm.evaluation import CAMIoUMetric, cams_to_labels
 from comnet_mm.structures import load_cams
+from comnet_mm.utils.per_image import keep_if_made_with, state_digest
 from conftest import fast_options, free_port, run_tool
 
 
@@ -227,3 +228,50 @@ def test_make_cams_refuses_another_models_checkpoint(tmp_path):
             str(ckpt), '--work-dir',
             str(tmp_path / 'w')
         ])
+
+
+def test_files_made_with_other_settings_are_moved_aside(toy_root, tmp_path):
+    """CAMs, and the seeds made from them, are kept only when they were
+    made with the same settings and inputs: otherwise the folder is moved to
+    ``<folder>.stale-<time>`` and made again (not silently reused)."""
+    from comnet_mm.irn.seeds import generate_seeds
+    ds = toy_split(toy_root, n=3)
+    cams, seeds = str(tmp_path / 'cams'), str(tmp_path / 'seeds')
+
+    def stale(folder):
+        return sorted(
+            p for p in os.listdir(tmp_path)
+            if p.startswith(osp.basename(folder) + '.stale-'))
+
+    assert generate_cams(Identity(), ds, cams, scales=(1.0, )) == 3
+    assert generate_seeds(ds, cams, seeds, 0.30) == 3
+    assert generate_seeds(ds, cams, seeds, 0.30) == 0  # same: kept
+    before = sorted(os.listdir(seeds))
+    assert generate_seeds(ds, cams, seeds, 0.50) == 3  # other threshold
+    (aside, ) = stale(seeds)
+    assert sorted(os.listdir(tmp_path / aside)) == before  # nothing lost
+    assert generate_seeds(ds, cams, seeds, 0.50) == 0
+    # other CAMs (scales) under the same folder: the CAMs are made again,
+    # and the seeds read the CAMs' record, so they are too
+    assert generate_cams(Identity(), ds, cams, scales=(1.0, 0.5)) == 3
+    assert len(stale(cams)) == 1
+    assert generate_seeds(ds, cams, seeds, 0.50) == 3
+    assert len(stale(seeds)) == 2
+    # files without a record of their settings cannot show them: moved
+    bare = tmp_path / 'bare'
+    bare.mkdir()
+    (bare / 'x.png').write_bytes(b'')
+    assert keep_if_made_with(str(bare), dict(a=1)) is not None
+    assert os.listdir(bare) == []
+    assert keep_if_made_with(str(bare), dict(a=1)) is None
+
+
+def test_state_digest_follows_the_weights():
+    a, b = nn.Linear(3, 2), nn.Linear(3, 2)
+    b.load_state_dict(a.state_dict())
+    assert state_digest(a) == state_digest(b)
+    with torch.no_grad():
+        b.weight[0, 0] += 1e-3
+    assert state_digest(a) != state_digest(b)
+    # a module that holds itself (as the test model above does) is fine
+    assert state_digest(Identity()) == state_digest(Identity())

@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from mmengine.config import Config
 from PIL import Image
 
@@ -105,3 +106,19 @@ def test_cam_to_pseudo_masks(toy_root, tmp_path):
         *irn_options(toy_root, cam_work)
     ])
     assert f'wrote 0 pseudo masks of {N}' in out.stdout
+    # other boundary weights in the same folder: the masks are made again,
+    # the old ones moved aside
+    other = torch.load(ckpt, map_location='cpu', weights_only=False)
+    key = next(k for k, v in other['state_dict'].items()
+               if k.startswith('fuse.'))
+    other['state_dict'][key] = other['state_dict'][key] + 0.01
+    torch.save(other, tmp_path / 'other.pth')
+    out = run_tool([
+        sys.executable, 'tools/make_pseudo_labels.py',
+        'configs/irn/irn_toy.py',
+        str(tmp_path / 'other.pth'), '--work-dir',
+        str(tmp_path / 'tool'), '--cfg-options',
+        *irn_options(toy_root, cam_work)
+    ])
+    assert f'wrote {N} pseudo masks of {N}' in out.stdout
+    assert len(list((tmp_path / 'tool').glob('pseudo_masks.stale-*'))) == 1

@@ -12,7 +12,7 @@ from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.structures.cam_maps import cams_complete, load_cams
 from comnet_mm.utils.per_image import (build_split, run_per_image,
                                        save_npz_atomic, stage_model,
-                                       write_metrics)
+                                       state_digest, write_metrics)
 from .inference import multiscale_cams
 from .matching_diagnostics import co_occurrent_pairs, matching_diagnostics
 
@@ -26,8 +26,9 @@ def generate_cams(model,
     """Write ``<out_dir>/<img_id>.npz`` for this rank's share of the split.
 
     Rank r of W takes images r, r + W, ...; a file that is already complete
-    is kept, so a killed run resumes where it stopped. Returns the number of
-    files written by this rank.
+    is kept, so a killed run resumes where it stopped (unless it was made
+    by other weights or scales: then the folder is moved aside). Returns the
+    number of files written by this rank.
     """
 
     def make(info, path):
@@ -38,8 +39,9 @@ def generate_cams(model,
             path, **multiscale_cams(model, img, info['gt_label'], scales,
                                     flip))
 
+    made_with = dict(scales=list(scales), flip=flip, model=state_digest(model))
     return run_per_image(dataset, out_dir, '.npz', make, cams_complete,
-                         'CAM files')
+                         'CAM files', made_with)
 
 
 def score_cams(dataset, out_dir: str, metric_cfg: dict) -> dict:

@@ -13,8 +13,9 @@ from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.models.inputs import model_inputs
 from comnet_mm.structures.cam_maps import load_cams
 from comnet_mm.utils.per_image import (build_split, png_complete,
-                                       run_per_image, save_png_atomic,
-                                       stage_model, write_metrics)
+                                       read_made_with, run_per_image,
+                                       save_png_atomic, stage_model,
+                                       state_digest, write_metrics)
 from .random_walk import random_walk, walk_to_labels
 
 
@@ -28,7 +29,9 @@ def generate_pseudo_labels(model,
                            radius: int = 5,
                            bg_thr: float = 0.25) -> int:
     """Write ``<out_dir>/<img_id>.png`` (0 bg, c + 1 class c) for this rank's
-    share of ``dataset`` from ``<cam_dir>/<img_id>.npz`` (atomic, resumable).
+    share of ``dataset`` from ``<cam_dir>/<img_id>.npz`` (atomic, resumable;
+    masks made with other walk settings, CAMs or boundary weights are moved
+    aside, not reused).
     """
 
     def make(info, path):
@@ -50,8 +53,16 @@ def generate_pseudo_labels(model,
             labels = torch.zeros(img.shape[:2], dtype=torch.long)
         save_png_atomic(path, labels.cpu().numpy())
 
+    made_with = dict(
+        beta=beta,
+        steps=steps,
+        radius=radius,
+        bg_thr=bg_thr,
+        cam_dir=osp.abspath(cam_dir),
+        cams=read_made_with(cam_dir),
+        model=state_digest(model))
     return run_per_image(dataset, out_dir, '.png', make, png_complete,
-                         'pseudo masks')
+                         'pseudo masks', made_with)
 
 
 def score_label_maps(dataset, label_dir: str, class_names) -> dict:

@@ -7,8 +7,8 @@ import torch
 
 from comnet_mm.structures.cam_maps import labels_from_scores, load_cams
 from comnet_mm.structures.crf import crf_labels
-from comnet_mm.utils.per_image import (png_complete, run_per_image,
-                                       save_png_atomic)
+from comnet_mm.utils.per_image import (png_complete, read_made_with,
+                                       run_per_image, save_png_atomic)
 
 
 def seed_labels(img: np.ndarray,
@@ -56,7 +56,8 @@ def generate_seeds(dataset,
                    bg_thr: float = 0.05,
                    crf: dict = None) -> int:
     """Write ``<out_dir>/<img_id>.png`` seeds from ``<cam_dir>/<img_id>.npz``
-    for this rank's share of ``dataset`` (atomic, resumable)."""
+    for this rank's share of ``dataset`` (atomic, resumable; seeds made with
+    other thresholds, CRF or CAMs are moved aside, not reused)."""
 
     def make(info, path):
         cams = load_cams(osp.join(cam_dir, info['img_id'] + '.npz'))
@@ -72,5 +73,11 @@ def generate_seeds(dataset,
             seed_labels(img, cams['high_res'], cams['keys'], fg_thr, bg_thr,
                         **(crf or {})))
 
+    made_with = dict(
+        fg_thr=fg_thr,
+        bg_thr=bg_thr,
+        crf=crf or {},
+        cam_dir=osp.abspath(cam_dir),
+        cams=read_made_with(cam_dir))
     return run_per_image(dataset, out_dir, '.png', make, png_complete,
-                         'seed maps')
+                         'seed maps', made_with)

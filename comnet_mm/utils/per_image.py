@@ -1,11 +1,14 @@
 """The loop every per-image pipeline step shares: this rank's share of a
-split, a progress bar, files written atomically, complete files kept."""
+split, a progress bar, files written atomically, complete files kept (only
+when they were made with the same settings)."""
+import hashlib
 import json
 import os
 import os.path as osp
 import tempfile
+import time
 from contextlib import contextmanager
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 from mmengine.dist import barrier, get_dist_info
@@ -111,14 +114,82 @@ def png_complete(path: str) -> bool:
         return False
 
 
-def run_per_image(dataset, out_dir: str, suffix: str,
+def state_digest(model) -> str:
+    """A short digest of a model's weights: files made by a model depend on
+    them, and a retrained model in the same work dir has the same paths."""
+    h = hashlib.sha1()
+    tensors = dict(model.named_parameters())
+    tensors.update(model.named_buffers())
+    for name, value in sorted(tensors.items()):
+        h.update(name.encode())
+        h.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:12]
+
+
+def made_with_path(out_dir: str) -> str:
+    """The record of the settings ``out_dir``'s files were made with, beside
+    the folder (as its ``_metrics.json``)."""
+    return out_dir.rstrip('/') + '_made_with.json'
+
+
+def read_made_with(out_dir: str) -> Optional[dict]:
+    """What ``out_dir``'s files were made with (None without a record): a
+    step reading them puts it in its own record, so a remade input makes
+    its outputs stale too."""
+    path = made_with_path(out_dir)
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def keep_if_made_with(out_dir: str, made_with: dict) -> Optional[str]:
+    """Keep ``out_dir``'s files only if they were made with ``made_with``
+    (JSON-able settings); otherwise move the folder to
+    ``<out_dir>.stale-<time>`` (nothing is deleted) and return that path. A
+    folder with files but no record (made before records were kept, or by
+    hand) cannot show its settings and is moved too. Then record
+    ``made_with`` for the files about to be made."""
+    record = json.dumps(made_with, sort_keys=True, indent=1, default=str)
+    path = made_with_path(out_dir)
+    aside = None
+    if osp.isdir(out_dir) and os.listdir(out_dir):
+        old = open(path).read() if osp.isfile(path) else None
+        if old != record:
+            aside = base = out_dir.rstrip('/') + '.stale-' + time.strftime(
+                '%Y%m%d_%H%M%S')
+            n = 1
+            while osp.exists(aside):
+                aside, n = f'{base}-{n}', n + 1
+            os.replace(out_dir, aside)
+    os.makedirs(out_dir, exist_ok=True)
+    write_text_atomic(path, record)
+    return aside
+
+
+def run_per_image(dataset,
+                  out_dir: str,
+                  suffix: str,
                   make: Callable[[dict, str], None],
-                  complete: Callable[[str], bool], what: str) -> int:
+                  complete: Callable[[str], bool],
+                  what: str,
+                  made_with: Optional[dict] = None) -> int:
     """For this rank's images (r, r + W, ...) of ``dataset``, call
     ``make(data_info, path)`` unless ``complete(path)``; ``path`` is
-    ``<out_dir>/<img_id><suffix>``. Returns the number made here; prints a
-    line per rank and waits for the other ranks."""
+    ``<out_dir>/<img_id><suffix>``. With ``made_with`` (the settings and
+    inputs the files depend on) complete files are kept only if they were
+    made with the same (:func:`keep_if_made_with`). Returns the number made
+    here; prints a line per rank and waits for the other ranks."""
     rank, world = get_dist_info()
+    if rank == 0 and made_with is not None:
+        aside = keep_if_made_with(out_dir, made_with)
+        if aside:
+            print(
+                f'{out_dir} holds {what} made with other settings '
+                f'(or no record of them, {made_with_path(out_dir)}): moved '
+                f'to {aside}',
+                flush=True)
+    barrier()
     os.makedirs(out_dir, exist_ok=True)
     if rank == 0:  # what a killed run was writing, before anyone writes
         removed = remove_partial_files(out_dir)
