@@ -275,3 +275,49 @@ def test_state_digest_follows_the_weights():
     assert state_digest(a) != state_digest(b)
     # a module that holds itself (as the test model above does) is fine
     assert state_digest(Identity()) == state_digest(Identity())
+
+
+def test_seed_hook_cam_best_thresholds_are_the_cam_stage_best(
+        toy_root, tmp_path):
+    """seed_cfg's 'cam_best' reads the CAM stage's best threshold beside the
+    CAMs and makes the seeds generate_seeds makes with that number."""
+    from types import SimpleNamespace
+
+    from mmengine.config import Config
+
+    from comnet_mm.engine.hooks import SeedGenerationHook
+    from comnet_mm.irn.seeds import generate_seeds
+    ds = toy_split(toy_root, n=3)
+    cams = str(tmp_path / 'cams')
+    generate_cams(Identity(), ds, cams, scales=(1.0, ))
+    with open(cams + '_metrics.json', 'w') as f:
+        json.dump({'cam/best_thr': 0.4}, f)
+    runner = SimpleNamespace(cfg=Config({}))
+    SeedGenerationHook(
+        dict(
+            dataset=ds,
+            cam_dir=cams,
+            out_dir=str(tmp_path / 'hook'),
+            fg_thr='cam_best',
+            bg_thr='cam_best')).before_train(runner)
+    generate_seeds(ds, cams, str(tmp_path / 'ref'), 0.4, 0.4)
+    generate_seeds(ds, cams, str(tmp_path / 'irn'), 0.30, 0.05)
+    differ = 0
+    for i in range(3):
+        name = ds.get_data_info(i)['img_id'] + '.png'
+        hook = load_png(tmp_path / 'hook' / name)
+        assert np.array_equal(hook, load_png(tmp_path / 'ref' / name))
+        differ += not np.array_equal(hook, load_png(tmp_path / 'irn' / name))
+    assert differ  # the thresholds matter on these images
+    with pytest.raises(ValueError, match="seed_cfg.bg_thr must be"):
+        SeedGenerationHook(
+            dict(
+                dataset=ds,
+                cam_dir=cams,
+                out_dir=str(tmp_path / 'x'),
+                bg_thr='best')).before_train(runner)
+
+
+def load_png(path):
+    from PIL import Image
+    return np.array(Image.open(path))

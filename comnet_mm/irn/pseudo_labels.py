@@ -90,36 +90,43 @@ def score_label_maps(dataset, label_dir: str, class_names) -> dict:
     return metric.evaluate(len(dataset))
 
 
+def cam_threshold(section: dict, key: str, default: float, name: str) -> float:
+    """``section[key]`` (``default`` when absent) as a number, or, with
+    ``'cam_best'``, the CAM stage's best threshold of its sweep on ``train``
+    (``cam/best_thr`` of ``<section.cam_dir>_metrics.json``, which the CAM
+    stage writes beside its CAMs). ``name`` (e.g. ``'seed_cfg'``) is for
+    the errors. The rule can only pick a value of the CAM stage's sweep
+    (0.05..0.60)."""
+    value = section.get(key, default)
+    if not isinstance(value, str):
+        return float(value)
+    if value != 'cam_best':
+        raise ValueError(f"{name}.{key} must be a number or 'cam_best', "
+                         f'not {value!r}')
+    path = section['cam_dir'].rstrip('/') + '_metrics.json'
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f"{name}.{key}='cam_best' reads the CAM stage's metrics, "
+            f'but {path} does not exist (run the CAM stage with an '
+            f'eval_dataset, or give {key} as a number)')
+    with open(path, encoding='utf-8') as f:
+        metrics = json.load(f)
+    if 'cam/best_thr' not in metrics:
+        raise KeyError(f"{name}.{key}='cam_best': {path} has no "
+                       "'cam/best_thr'")
+    return float(metrics['cam/best_thr'])
+
+
 def walk_bg_threshold(pseudo_cfg: dict) -> float:
     """The walk's background score: ``pseudo_cfg.bg_thr`` (default IRN's
-    0.25) as a number, or, with ``'cam_best'``, the CAM stage's best
-    threshold of its sweep on ``train`` (``cam/best_thr`` of
-    ``<cam_dir>_metrics.json``, which the CAM stage writes beside its CAMs).
+    0.25), a number or ``'cam_best'`` (:func:`cam_threshold`).
 
     Why a rule: the walk keeps the CAMs' scale (each class divided by its
     maximum), so its best background follows the CAMs' spread; on the toy's
     part-sized CAMs it equalled the CAM stage's best threshold on every run
-    swept (the baseline's 3 seeds, COMNet's seed 0; docs/benchmark.md). The
-    rule can only pick a value of the CAM stage's sweep (0.05..0.60).
+    swept (the baseline's 3 seeds, COMNet's seed 0; docs/benchmark.md).
     """
-    value = pseudo_cfg.get('bg_thr', 0.25)
-    if not isinstance(value, str):
-        return float(value)
-    if value != 'cam_best':
-        raise ValueError(f"pseudo_cfg.bg_thr must be a number or 'cam_best', "
-                         f'not {value!r}')
-    path = pseudo_cfg['cam_dir'].rstrip('/') + '_metrics.json'
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f"pseudo_cfg.bg_thr='cam_best' reads the CAM stage's metrics, "
-            f'but {path} does not exist (run the CAM stage with an '
-            'eval_dataset, or give bg_thr as a number)')
-    with open(path, encoding='utf-8') as f:
-        metrics = json.load(f)
-    if 'cam/best_thr' not in metrics:
-        raise KeyError(f"pseudo_cfg.bg_thr='cam_best': {path} has no "
-                       "'cam/best_thr'")
-    return float(metrics['cam/best_thr'])
+    return cam_threshold(pseudo_cfg, 'bg_thr', 0.25, 'pseudo_cfg')
 
 
 def run_pseudo_label_stage(model, pseudo_cfg: dict, work_dir: str) -> dict:
