@@ -38,6 +38,11 @@ FULL_COLUMNS = CAM_COLUMNS[:2] + (
     ('pseudo masks (RW) mIoU', 'RW mIoU'),
     ('DeepLabV3 val mIoU', 'DeepLabV3 mIoU'),
     ('DeepLabV3+CRF val mIoU', 'DeepLabV3+CRF mIoU')) + CAM_COLUMNS[2:]
+#: the columns of a table that stops at ``until`` (any other: FULL_COLUMNS)
+COLUMNS = dict(
+    cam=CAM_COLUMNS,
+    irn=FULL_COLUMNS[:3] + (('walk bg threshold', 'RW bg thr'), ) +
+    CAM_COLUMNS[2:])
 
 
 def cached_definition(cache: Optional[dict], grid: Config, name: str,
@@ -268,7 +273,7 @@ def table_markdown(grid: Config,
                    cache: Optional[dict] = None) -> List[str]:
     """One table: a row per grid row, each metric as mean ± std over the
     seeds recorded, the seeds, and the paper's VOC number."""
-    columns = CAM_COLUMNS if table.get('until') == 'cam' else FULL_COLUMNS
+    columns = COLUMNS.get(table.get('until'), FULL_COLUMNS)
     head = ['row', 'seeds'] + [c[0] for c in columns] + ['VOC (paper)']
     lines = [
         f'### {table["title"]}', '', '| ' + ' | '.join(head) + ' |',

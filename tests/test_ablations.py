@@ -252,6 +252,42 @@ def test_tables_by_hand():
     assert mean_std([3.0]) == '3.00 (1 seed)' and mean_std([]) == '-'
 
 
+def test_a_table_to_the_pseudo_masks_shows_the_walk_not_deeplab():
+    grid = Config(GRID)
+    grid.tables.append(
+        dict(name='C', title='C', until='irn', rows=['base', 'var']))
+    base = row_definition(grid, 'base')
+    records = {
+        f'base/seed{s}': dict(
+            definition=base,
+            stages=['pretrain', 'cam', 'irn'],
+            metrics={
+                'CAM mIoU': 40.0,
+                'RW mIoU': 44.0 + 2 * s,
+                'RW bg thr': 0.05
+            },
+            machine='cpu a')
+        for s in (0, 1)
+    }
+    records['var/seed0'] = dict(
+        definition=row_definition(grid, 'var'),
+        stages=['pretrain', 'cam'],  # stops short of the walk
+        metrics={'CAM mIoU': 41.0},
+        machine='cpu a')
+    table = results_markdown(grid, records).split('### C')[1]
+    head = table.splitlines()[2]
+    assert 'pseudo masks (RW) mIoU' in head and 'walk bg threshold' in head
+    assert 'DeepLabV3' not in head
+    line = next(s for s in table.splitlines() if s.startswith('| base |'))
+    cells = [c.strip() for c in line.strip('|').split('|')]
+    # seeds, CAM, CAM best, RW (mean 45, std sqrt 2), walk bg
+    assert cells[1] == '0 1' and cells[4] == '45.00 ± 1.41'
+    assert cells[5] == '0.05 ± 0.00'
+    assert '| var | - |' in table
+    # the whole-chain table B still wants the last stage
+    assert '| base | - |' in results_markdown(grid, records).split('### B')[1]
+
+
 def test_row_pipeline_config_swaps_the_cam_stage():
     grid = Config(GRID)
     cfg = row_pipeline_config(
