@@ -188,6 +188,23 @@ def irn_options(toy_root, cam_work, n=10):
     ]
 
 
+def tiny_boundary_net(**kwargs):
+    """An IRN boundary net on an 8-channel ResNet-18 (random weights):
+    ``kwargs`` go to ``IRNBoundaryNet`` (radius 4 unless given)."""
+    from comnet_mm.models import IRNBoundaryNet
+    torch.manual_seed(0)
+    return IRNBoundaryNet(
+        backbone=dict(
+            type='ResNet',
+            depth=18,
+            stem_channels=8,
+            base_channels=8,
+            strides=(1, 2, 2, 1),
+            out_indices=(3, )),
+        in_channels=(8, 8, 16, 32, 64),
+        **dict(dict(radius=4), **kwargs))
+
+
 def free_port():
     """A TCP port free on this machine now (torchrun's master port)."""
     with socket.socket() as s:

@@ -2,8 +2,9 @@ import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from comnet_mm.models import IRNBoundaryNet, affinity_labels, boundary_loss
+from comnet_mm.models import affinity_labels, boundary_loss
 from comnet_mm.structures import search_paths
+from conftest import tiny_boundary_net
 
 OFFSETS = [d for d, _ in search_paths(3)]
 
@@ -41,16 +42,7 @@ def test_loss_prefers_boundaries_on_seed_edges():
 
 
 def test_boundary_net_shapes_frozen_backbone_and_loss():
-    model = IRNBoundaryNet(
-        backbone=dict(
-            type='ResNet',
-            depth=18,
-            stem_channels=8,
-            base_channels=8,
-            strides=(1, 2, 2, 1),
-            out_indices=(3, )),
-        in_channels=(8, 8, 16, 32, 64),
-        radius=4)
+    model = tiny_boundary_net()
     model.train()
     x = torch.randn(2, 3, 37, 50)
     logits = model(x)

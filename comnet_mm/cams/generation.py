@@ -5,14 +5,14 @@ import os.path as osp
 
 import mmcv
 import torch
-from mmengine.dist import get_dist_info
 from mmengine.registry import METRICS as MMENGINE_METRICS
 
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.structures.cam_maps import cams_complete, load_cams
-from comnet_mm.utils.per_image import (build_split, run_per_image,
-                                       save_npz_atomic, stage_model,
-                                       state_digest, write_metrics)
+from comnet_mm.utils.per_image import (build_split, rank_share_with_masks,
+                                       run_per_image, save_npz_atomic,
+                                       stage_model, state_digest,
+                                       write_metrics)
 from .inference import multiscale_cams
 from .matching_diagnostics import co_occurrent_pairs, matching_diagnostics
 
@@ -48,12 +48,8 @@ def score_cams(dataset, out_dir: str, metric_cfg: dict) -> dict:
     """Evaluate the CAM files of the split against its masks (all ranks
     take part; every rank gets the metrics)."""
     metric = MMENGINE_METRICS.build(metric_cfg)
-    rank, world = get_dist_info()
-    for i in range(rank, len(dataset), world):
-        info = dataset.get_data_info(i)
-        if not info.get('seg_map_path'):
-            raise ValueError(f'{info["img_id"]} has no mask to score its '
-                             'CAMs against (dataset without seg_map_path)')
+    for info in rank_share_with_masks(
+            dataset, 'score its CAMs against (dataset without seg_map_path)'):
         cams = load_cams(osp.join(out_dir, info['img_id'] + '.npz'))
         metric.process(None, [
             dict(

@@ -2,21 +2,88 @@
 ``step/make_sem_seg_labels.py``), and their scores."""
 import json
 import os.path as osp
+from typing import Sequence
 
 import mmcv
 import numpy as np
 import torch
-from mmengine.dist import get_dist_info
+from mmengine.dist import all_reduce
 from mmseg.evaluation.metrics import IoUMetric
 
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.models.inputs import model_inputs
 from comnet_mm.structures.cam_maps import load_cams
 from comnet_mm.utils.per_image import (build_split, png_complete,
-                                       read_made_with, run_per_image,
-                                       save_png_atomic, stage_model,
-                                       state_digest, write_metrics)
+                                       rank_share_with_masks, read_made_with,
+                                       run_per_image, save_png_atomic,
+                                       stage_model, state_digest,
+                                       write_metrics)
 from .random_walk import random_walk, walk_to_labels
+
+#: Background thresholds ``'walk_best'`` chooses from: the CAM stage's sweep
+#: (``CAMIoUMetric``), 0.05..0.60.
+WALK_SWEEP = tuple(round(0.05 * i, 2) for i in range(1, 13))
+
+
+def walk_image(model, info: dict, cam_dir: str, beta: float, steps: int,
+               radius: int):
+    """The random walk of one image's stride-4 CAMs over its boundary map
+    (image + flip, through the model's own ``data_preprocessor``).
+
+    Returns ``(walked, keys, (H, W))``: (K, h, w) walked maps (``None`` for
+    an image without classes), (K,) class indices, the image's size.
+    """
+    cams = load_cams(osp.join(cam_dir, info['img_id'] + '.npz'))
+    img = mmcv.imread(info['img_path'])
+    if img is None:
+        raise ValueError(f'image {info["img_path"]} cannot be read')
+    keys = torch.from_numpy(cams['keys'])
+    if not len(keys):
+        return None, keys, img.shape[:2]
+    boundary = model.boundary_map(model_inputs(model, [img]))
+    cam = torch.from_numpy(cams['cam']).to(boundary)
+    if cam.shape[1:] != boundary.shape:
+        raise ValueError(f'stride-4 CAMs of {info["img_id"]} are '
+                         f'{tuple(cam.shape[1:])}, the boundary map is '
+                         f'{tuple(boundary.shape)}')
+    return random_walk(cam, boundary, beta, steps, radius), keys, img.shape[:2]
+
+
+@torch.no_grad()
+def walk_threshold_sweep(model,
+                         dataset,
+                         cam_dir: str,
+                         beta: float = 10.0,
+                         steps: int = 256,
+                         radius: int = 5,
+                         thresholds: Sequence[float] = WALK_SWEEP) -> dict:
+    """``{threshold: mIoU (%)}`` of the walk's labels against ``dataset``'s
+    masks at each background threshold; every rank walks its share and the
+    areas are summed over ranks. Each image is walked once for all of them
+    (the walk does not depend on the background, only the argmax does)."""
+    n = len(dataset.metainfo['classes']) + 1
+    areas = torch.zeros(len(thresholds), 4, n, dtype=torch.float64)
+    for info in rank_share_with_masks(dataset,
+                                      "choose the walk's background on"):
+        gt = torch.from_numpy(
+            read_label_map(info['seg_map_path']).astype(np.int64))
+        walked, keys, size = walk_image(model, info, cam_dir, beta, steps,
+                                        radius)
+        for j, thr in enumerate(thresholds):
+            pred = (
+                torch.zeros(size, dtype=torch.long) if walked is None else
+                walk_to_labels(walked, keys, size, thr).cpu())
+            areas[j] += torch.stack([
+                a.to(torch.float64)
+                for a in IoUMetric.intersect_and_union(pred, gt, n, 255)
+            ])
+    all_reduce(areas)
+    out = {}
+    for thr, (inter, union, pred_area, label_area) in zip(thresholds, areas):
+        iou = IoUMetric.total_area_to_metrics(inter, union, pred_area,
+                                              label_area, ['mIoU'])['IoU']
+        out[float(thr)] = float(100 * np.nanmean(np.asarray(iou)))
+    return out
 
 
 @torch.no_grad()
@@ -35,22 +102,12 @@ def generate_pseudo_labels(model,
     """
 
     def make(info, path):
-        cams = load_cams(osp.join(cam_dir, info['img_id'] + '.npz'))
-        img = mmcv.imread(info['img_path'])
-        if img is None:
-            raise ValueError(f'image {info["img_path"]} cannot be read')
-        boundary = model.boundary_map(model_inputs(model, [img]))
-        cam = torch.from_numpy(cams['cam']).to(boundary)
-        if cam.shape[1:] != boundary.shape:
-            raise ValueError(f'stride-4 CAMs of {info["img_id"]} are '
-                             f'{tuple(cam.shape[1:])}, the boundary map is '
-                             f'{tuple(boundary.shape)}')
-        if len(cam):
-            walked = random_walk(cam, boundary, beta, steps, radius)
-            labels = walk_to_labels(walked, torch.from_numpy(cams['keys']),
-                                    img.shape[:2], bg_thr)
+        walked, keys, size = walk_image(model, info, cam_dir, beta, steps,
+                                        radius)
+        if walked is None:
+            labels = torch.zeros(size, dtype=torch.long)
         else:
-            labels = torch.zeros(img.shape[:2], dtype=torch.long)
+            labels = walk_to_labels(walked, keys, size, bg_thr)
         save_png_atomic(path, labels.cpu().numpy())
 
     made_with = dict(
@@ -70,12 +127,8 @@ def score_label_maps(dataset, label_dir: str, class_names) -> dict:
     mmseg's ``IoUMetric`` (all ranks take part)."""
     metric = IoUMetric(ignore_index=255)
     metric.dataset_meta = dict(classes=list(class_names))
-    rank, world = get_dist_info()
-    for i in range(rank, len(dataset), world):
-        info = dataset.get_data_info(i)
-        if not info.get('seg_map_path'):
-            raise ValueError(f'{info["img_id"]} has no mask to score its '
-                             'pseudo mask against')
+    for info in rank_share_with_masks(dataset,
+                                      'score its pseudo mask against'):
         path = osp.join(label_dir, info['img_id'] + '.png')
         if not osp.isfile(path):
             raise FileNotFoundError(f'pseudo mask not found: {path}')
@@ -90,19 +143,24 @@ def score_label_maps(dataset, label_dir: str, class_names) -> dict:
     return metric.evaluate(len(dataset))
 
 
-def cam_threshold(section: dict, key: str, default: float, name: str) -> float:
+def cam_threshold(section: dict,
+                  key: str,
+                  default: float,
+                  name: str,
+                  rules: Sequence[str] = ('cam_best', )) -> float:
     """``section[key]`` (``default`` when absent) as a number, or, with
     ``'cam_best'``, the CAM stage's best threshold of its sweep on ``train``
     (``cam/best_thr`` of ``<section.cam_dir>_metrics.json``, which the CAM
     stage writes beside its CAMs). ``name`` (e.g. ``'seed_cfg'``) is for
     the errors. The rule can only pick a value of the CAM stage's sweep
-    (0.05..0.60)."""
+    (0.05..0.60). ``rules`` are the string values the caller takes (for
+    the error)."""
     value = section.get(key, default)
     if not isinstance(value, str):
         return float(value)
     if value != 'cam_best':
-        raise ValueError(f"{name}.{key} must be a number or 'cam_best', "
-                         f'not {value!r}')
+        raise ValueError(f'{name}.{key} must be a number or one of '
+                         f'{list(rules)}, not {value!r}')
     path = section['cam_dir'].rstrip('/') + '_metrics.json'
     if not osp.isfile(path):
         raise FileNotFoundError(
@@ -117,16 +175,35 @@ def cam_threshold(section: dict, key: str, default: float, name: str) -> float:
     return float(metrics['cam/best_thr'])
 
 
-def walk_bg_threshold(pseudo_cfg: dict) -> float:
+def walk_bg_threshold(pseudo_cfg: dict, model=None) -> float:
     """The walk's background score: ``pseudo_cfg.bg_thr`` (default IRN's
-    0.25), a number or ``'cam_best'`` (:func:`cam_threshold`).
+    0.25), a number, ``'cam_best'`` (:func:`cam_threshold`) or
+    ``'walk_best'``: the best of the walk's own sweep on
+    ``pseudo_cfg.eval_dataset`` (``train``; :func:`walk_threshold_sweep`
+    over ``pseudo_cfg.bg_sweep``, default :data:`WALK_SWEEP`; the lowest of
+    equals), which needs the boundary ``model``.
 
     Why a rule: the walk keeps the CAMs' scale (each class divided by its
-    maximum), so its best background follows the CAMs' spread; on the toy's
-    part-sized CAMs it equalled the CAM stage's best threshold on every run
-    swept (the baseline's 3 seeds, COMNet's seed 0; docs/benchmark.md).
+    maximum), so its best background follows the CAMs' spread and the
+    boundary map. With seeds at IRN's fg 0.30 it equalled the CAM stage's
+    best threshold on every run swept; with seeds at 0.15 it is above it by
+    0.05-0.10 and 'cam_best' costs up to 5 points (docs/matching.md).
     """
-    return cam_threshold(pseudo_cfg, 'bg_thr', 0.25, 'pseudo_cfg')
+    if pseudo_cfg.get('bg_thr') != 'walk_best':
+        return cam_threshold(pseudo_cfg, 'bg_thr', 0.25, 'pseudo_cfg',
+                             ('cam_best', 'walk_best'))
+    if model is None or not pseudo_cfg.get('eval_dataset'):
+        raise ValueError("pseudo_cfg.bg_thr='walk_best' chooses the walk's "
+                         'background on pseudo_cfg.eval_dataset with the '
+                         'boundary model: give both, or bg_thr as a number')
+    sweep = walk_threshold_sweep(model,
+                                 build_split(pseudo_cfg['eval_dataset']),
+                                 pseudo_cfg['cam_dir'],
+                                 pseudo_cfg.get('beta', 10.0),
+                                 pseudo_cfg.get('steps', 256),
+                                 pseudo_cfg.get('radius', 5),
+                                 pseudo_cfg.get('bg_sweep', WALK_SWEEP))
+    return max(sorted(sweep), key=lambda t: sweep[t])
 
 
 def run_pseudo_label_stage(model, pseudo_cfg: dict, work_dir: str) -> dict:
@@ -137,8 +214,8 @@ def run_pseudo_label_stage(model, pseudo_cfg: dict, work_dir: str) -> dict:
     (the CAM stage's folder)."""
     dataset = build_split(pseudo_cfg['dataset'])
     out_dir = osp.join(work_dir, pseudo_cfg.get('out_dir', 'pseudo_masks'))
-    bg_thr = walk_bg_threshold(pseudo_cfg)
     with stage_model(model) as bare:
+        bg_thr = walk_bg_threshold(pseudo_cfg, bare)
         generate_pseudo_labels(bare, dataset, pseudo_cfg['cam_dir'], out_dir,
                                pseudo_cfg.get('beta', 10.0),
                                pseudo_cfg.get('steps', 256),

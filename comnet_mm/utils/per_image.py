@@ -27,6 +27,18 @@ def build_split(dataset_cfg):
     return dataset
 
 
+def rank_share_with_masks(dataset, what: str):
+    """The data infos of this rank's share of ``dataset`` (every
+    ``world``-th from ``rank``); an image without a mask is an error naming
+    it and ``what`` the masks are for."""
+    rank, world = get_dist_info()
+    for i in range(rank, len(dataset), world):
+        info = dataset.get_data_info(i)
+        if not info.get('seg_map_path'):
+            raise ValueError(f'{info["img_id"]} has no mask to {what}')
+        yield info
+
+
 @contextmanager
 def stage_model(model):
     """The bare model (DDP wrapper removed) in eval mode; the training mode

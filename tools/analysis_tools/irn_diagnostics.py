@@ -13,9 +13,9 @@ many edge cells it marks; the CAMs' mIoU at a grid of thresholds
 (``diag_thresholds``) and the walk's mIoU for each background threshold,
 for the config's number of steps or, with ``diag_steps``, for each of those
 (the boundary map is computed once per image for all of them). The
-config's own background (``pseudo_cfg.bg_thr``, resolved when it is
-``'cam_best'``) is always among the thresholds and reported as
-``walk bg threshold``.
+config's own background (``pseudo_cfg.bg_thr``, resolved when it is a
+rule: ``'cam_best'`` or ``'walk_best'``) is always among the thresholds
+and reported as ``walk bg threshold``.
 """
 import json
 import os.path as osp
@@ -44,7 +44,7 @@ def main():
     seed_dir = cfg.seed_cfg['out_dir']
     dataset = build_split(pcfg['eval_dataset'])
     n = len(dataset.metainfo['classes']) + 1
-    config_thr = walk_bg_threshold(pcfg)
+    config_thr = walk_bg_threshold(pcfg, model)
     thresholds = tuple(
         sorted(set(cfg.get('diag_thresholds', THRESHOLDS)) | {config_thr}))
     steps = tuple(cfg.get('diag_steps', [pcfg.get('steps', 256)]))
