@@ -11,6 +11,7 @@ from mmengine.dist import all_reduce
 from mmseg.evaluation.metrics import IoUMetric
 
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
+from comnet_mm.evaluation.cam_metric import DEFAULT_SWEEP
 from comnet_mm.models.inputs import model_inputs
 from comnet_mm.structures.cam_maps import load_cams
 from comnet_mm.utils.per_image import (build_split, png_complete,
@@ -22,7 +23,7 @@ from .random_walk import random_walk, walk_to_labels
 
 #: Background thresholds ``'walk_best'`` chooses from: the CAM stage's sweep
 #: (``CAMIoUMetric``), 0.05..0.60.
-WALK_SWEEP = tuple(round(0.05 * i, 2) for i in range(1, 13))
+WALK_SWEEP = DEFAULT_SWEEP
 
 
 def walk_image(model, info: dict, cam_dir: str, beta: float, steps: int,
@@ -187,7 +188,7 @@ def walk_bg_threshold(pseudo_cfg: dict, model=None) -> float:
     maximum), so its best background follows the CAMs' spread and the
     boundary map. With seeds at IRN's fg 0.30 it equalled the CAM stage's
     best threshold on every run swept; with seeds at 0.15 it is above it by
-    0.05-0.10 and 'cam_best' costs up to 5 points (docs/matching.md).
+    0.05-0.10 and 'cam_best' costs 1.4-5.8 points (docs/matching.md).
     """
     if pseudo_cfg.get('bg_thr') != 'walk_best':
         return cam_threshold(pseudo_cfg, 'bg_thr', 0.25, 'pseudo_cfg',
