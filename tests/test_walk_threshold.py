@@ -2,6 +2,7 @@
 import json
 
 import pytest
+import torch
 
 from comnet_mm.irn import walk_bg_threshold
 from conftest import tiny_boundary_net
@@ -92,3 +93,70 @@ def test_walk_best_needs_the_model_and_a_split_with_masks(tmp_path):
         walk_bg_threshold(cfg)
     with pytest.raises(ValueError, match="'walk_best'"):
         walk_bg_threshold(dict(cfg, bg_thr='walk_bets'))
+
+
+def test_walk_best_walks_each_image_once_and_a_resume_not_at_all(
+        toy_root, tmp_path, monkeypatch):
+    """The sweep's walks make the masks of its images (one walk per image
+    of the stage's split, the masks equal to a run given the number, which
+    walks every image itself); a rerun reads the recorded sweep and walks
+    nothing; other boundary weights do not reuse the record."""
+    import numpy as np
+    from test_cams import Identity, toy_split
+
+    from comnet_mm.cams import generate_cams
+    from comnet_mm.datasets.seg_tag_dataset import read_label_map
+    from comnet_mm.irn import pseudo_labels, run_pseudo_label_stage
+    train_aug, train = toy_split(toy_root, n=5), toy_split(toy_root, n=3)
+    cams = str(tmp_path / 'cams')
+    generate_cams(Identity(), train_aug, cams, scales=(1.0, ))
+    model = boundary_net_with_preprocessor()
+    cfg = dict(
+        dataset=train_aug,
+        eval_dataset=train,
+        cam_dir=cams,
+        steps=8,
+        radius=3,
+        bg_thr='walk_best',
+        bg_sweep=(0.05, 0.2, 0.4))
+    walks = []
+    real = pseudo_labels.walk_image
+
+    def counted(model, info, *args):
+        walks.append(info['img_id'])
+        return real(model, info, *args)
+
+    monkeypatch.setattr(pseudo_labels, 'walk_image', counted)
+    best = run_pseudo_label_stage(model, cfg, str(tmp_path / 'best'))
+    assert sorted(walks) == sorted(
+        train_aug.get_data_info(i)['img_id'] for i in range(5))
+    ref = run_pseudo_label_stage(model, dict(cfg, bg_thr=best['bg_thr']),
+                                 str(tmp_path / 'number'))
+    assert ref == best
+    for i in range(5):
+        name = train_aug.get_data_info(i)['img_id'] + '.png'
+        np.testing.assert_array_equal(
+            read_label_map(str(tmp_path / 'best' / 'pseudo_masks' / name)),
+            read_label_map(str(tmp_path / 'number' / 'pseudo_masks' / name)))
+    record = tmp_path / 'best' / 'pseudo_masks_walk_sweep.json'
+    assert set(json.loads(
+        record.read_text())['mIoU']) == {'0.05', '0.2', '0.4'}
+    digest = json.loads(record.read_text())['made_with']['model']
+    walks.clear()
+    assert run_pseudo_label_stage(model, cfg, str(tmp_path / 'best')) == best
+    assert walks == []
+    with torch.no_grad():
+        model.fuse.weight.mul_(-1)  # another boundary net
+    run_pseudo_label_stage(model, cfg, str(tmp_path / 'best'))
+    assert len(walks) == 5
+    assert json.loads(record.read_text())['made_with']['model'] != digest
+    # a reader (the diagnostics tool): the matching record, no walk; no
+    # record, a walk of the sweep's images and nothing written
+    walks.clear()
+    chosen = json.loads((tmp_path / 'best' /
+                         'pseudo_masks_metrics.json').read_text())['bg_thr']
+    assert walk_bg_threshold(cfg, model, str(record), save=False) == chosen
+    assert walks == []
+    other = tmp_path / 'other_walk_sweep.json'
+    assert walk_bg_threshold(cfg, model, str(other), save=False) == chosen
+    assert len(walks) == 3 and not other.exists()

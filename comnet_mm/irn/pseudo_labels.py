@@ -1,13 +1,15 @@
 """Pseudo masks: boundary map (image + flip) -> random walk -> labels (IRN
 ``step/make_sem_seg_labels.py``), and their scores."""
+import hashlib
 import json
+import os
 import os.path as osp
-from typing import Sequence
+from typing import Optional, Sequence
 
 import mmcv
 import numpy as np
 import torch
-from mmengine.dist import all_reduce
+from mmengine.dist import all_reduce, get_dist_info
 from mmseg.evaluation.metrics import IoUMetric
 
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
@@ -18,7 +20,7 @@ from comnet_mm.utils.per_image import (build_split, png_complete,
                                        rank_share_with_masks, read_made_with,
                                        run_per_image, save_png_atomic,
                                        stage_model, state_digest,
-                                       write_metrics)
+                                       write_metrics, write_text_atomic)
 from .random_walk import random_walk, walk_to_labels
 
 #: Background thresholds ``'walk_best'`` chooses from: the CAM stage's sweep
@@ -57,11 +59,15 @@ def walk_threshold_sweep(model,
                          beta: float = 10.0,
                          steps: int = 256,
                          radius: int = 5,
-                         thresholds: Sequence[float] = WALK_SWEEP) -> dict:
+                         thresholds: Sequence[float] = WALK_SWEEP,
+                         keep: Optional[dict] = None) -> dict:
     """``{threshold: mIoU (%)}`` of the walk's labels against ``dataset``'s
     masks at each background threshold; every rank walks its share and the
     areas are summed over ranks. Each image is walked once for all of them
-    (the walk does not depend on the background, only the argmax does)."""
+    (the walk does not depend on the background, only the argmax does).
+    ``keep``: a dict that receives ``{img_id: walk_image's result}`` for
+    this rank's images, for the pseudo masks to reuse (about 0.1 MB an
+    image at VOC's size)."""
     n = len(dataset.metainfo['classes']) + 1
     areas = torch.zeros(len(thresholds), 4, n, dtype=torch.float64)
     for info in rank_share_with_masks(dataset,
@@ -70,6 +76,8 @@ def walk_threshold_sweep(model,
             read_label_map(info['seg_map_path']).astype(np.int64))
         walked, keys, size = walk_image(model, info, cam_dir, beta, steps,
                                         radius)
+        if keep is not None:
+            keep[info['img_id']] = walked, keys, size
         for j, thr in enumerate(thresholds):
             pred = (
                 torch.zeros(size, dtype=torch.long) if walked is None else
@@ -95,20 +103,25 @@ def generate_pseudo_labels(model,
                            beta: float = 10.0,
                            steps: int = 256,
                            radius: int = 5,
-                           bg_thr: float = 0.25) -> int:
+                           bg_thr: float = 0.25,
+                           walked: Optional[dict] = None) -> int:
     """Write ``<out_dir>/<img_id>.png`` (0 bg, c + 1 class c) for this rank's
     share of ``dataset`` from ``<cam_dir>/<img_id>.npz`` (atomic, resumable;
     masks made with other walk settings, CAMs or boundary weights are moved
-    aside, not reused).
+    aside, not reused). ``walked``: walks already made with these settings
+    (:func:`walk_threshold_sweep`'s ``keep``), used (and dropped) instead
+    of walking those images again.
     """
+    walked = {} if walked is None else walked
 
     def make(info, path):
-        walked, keys, size = walk_image(model, info, cam_dir, beta, steps,
-                                        radius)
-        if walked is None:
+        done = walked.pop(info['img_id'], None)
+        walked_map, keys, size = done or walk_image(model, info, cam_dir, beta,
+                                                    steps, radius)
+        if walked_map is None:
             labels = torch.zeros(size, dtype=torch.long)
         else:
-            labels = walk_to_labels(walked, keys, size, bg_thr)
+            labels = walk_to_labels(walked_map, keys, size, bg_thr)
         save_png_atomic(path, labels.cpu().numpy())
 
     made_with = dict(
@@ -176,13 +189,58 @@ def cam_threshold(section: dict,
     return float(metrics['cam/best_thr'])
 
 
-def walk_bg_threshold(pseudo_cfg: dict, model=None) -> float:
+def walk_sweep_path(out_dir: str) -> str:
+    """Where the stage records its ``'walk_best'`` sweep: beside the pseudo
+    masks' folder, as ``<out_dir>_walk_sweep.json``."""
+    return out_dir.rstrip('/') + '_walk_sweep.json'
+
+
+def walk_sweep_inputs(pseudo_cfg: dict, model, dataset, thresholds) -> dict:
+    """What a ``'walk_best'`` sweep depends on (JSON-able): the walk's
+    settings and thresholds, the CAMs (their folder and record), the
+    boundary weights and the images and masks it is scored on."""
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    names = '\n'.join(f'{d["img_id"]} {d.get("seg_map_path")}' for d in infos)
+    return dict(
+        beta=pseudo_cfg.get('beta', 10.0),
+        steps=pseudo_cfg.get('steps', 256),
+        radius=pseudo_cfg.get('radius', 5),
+        thresholds=[float(t) for t in thresholds],
+        cam_dir=osp.abspath(pseudo_cfg['cam_dir']),
+        cams=read_made_with(pseudo_cfg['cam_dir']),
+        model=state_digest(model),
+        images=len(infos),
+        masks=hashlib.sha1(names.encode()).hexdigest()[:12])
+
+
+def recorded_walk_sweep(path: str, inputs: dict) -> Optional[dict]:
+    """The sweep recorded at ``path`` if it was made from ``inputs``
+    (:func:`walk_sweep_inputs`), else None."""
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        record = json.load(f)
+    if record.get('made_with') != json.loads(json.dumps(inputs)):
+        return None
+    return {float(t): v for t, v in record['mIoU'].items()}
+
+
+def walk_bg_threshold(pseudo_cfg: dict,
+                      model=None,
+                      record: Optional[str] = None,
+                      keep: Optional[dict] = None,
+                      save: bool = True) -> float:
     """The walk's background score: ``pseudo_cfg.bg_thr`` (default IRN's
     0.25), a number, ``'cam_best'`` (:func:`cam_threshold`) or
     ``'walk_best'``: the best of the walk's own sweep on
     ``pseudo_cfg.eval_dataset`` (``train``; :func:`walk_threshold_sweep`
     over ``pseudo_cfg.bg_sweep``, default :data:`WALK_SWEEP`; the lowest of
-    equals), which needs the boundary ``model``.
+    equals), which needs the boundary ``model``. ``record``: a JSON file
+    (:func:`walk_sweep_path`) holding a sweep made from the same inputs is
+    read instead of walking (a resumed stage, a diagnostics run on the
+    stage's folder); a new sweep is written there (rank 0, atomically)
+    unless ``save`` is False.
+    ``keep``: see :func:`walk_threshold_sweep`.
 
     Why a rule: the walk keeps the CAMs' scale (each class divided by its
     maximum), so its best background follows the CAMs' spread and the
@@ -197,13 +255,24 @@ def walk_bg_threshold(pseudo_cfg: dict, model=None) -> float:
         raise ValueError("pseudo_cfg.bg_thr='walk_best' chooses the walk's "
                          'background on pseudo_cfg.eval_dataset with the '
                          'boundary model: give both, or bg_thr as a number')
-    sweep = walk_threshold_sweep(model,
-                                 build_split(pseudo_cfg['eval_dataset']),
-                                 pseudo_cfg['cam_dir'],
-                                 pseudo_cfg.get('beta', 10.0),
-                                 pseudo_cfg.get('steps', 256),
-                                 pseudo_cfg.get('radius', 5),
-                                 pseudo_cfg.get('bg_sweep', WALK_SWEEP))
+    dataset = build_split(pseudo_cfg['eval_dataset'])
+    thresholds = pseudo_cfg.get('bg_sweep', WALK_SWEEP)
+    inputs = walk_sweep_inputs(pseudo_cfg, model, dataset, thresholds)
+    sweep = recorded_walk_sweep(record, inputs) if record else None
+    if sweep is None:
+        sweep = walk_threshold_sweep(model, dataset, pseudo_cfg['cam_dir'],
+                                     inputs['beta'], inputs['steps'],
+                                     inputs['radius'], thresholds, keep)
+        if record and save and get_dist_info()[0] == 0:
+            os.makedirs(osp.dirname(osp.abspath(record)), exist_ok=True)
+            write_text_atomic(
+                record,
+                json.dumps(
+                    dict(
+                        made_with=inputs,
+                        mIoU={str(t): v
+                              for t, v in sweep.items()}),
+                    indent=1))
     return max(sorted(sweep), key=lambda t: sweep[t])
 
 
@@ -212,15 +281,20 @@ def run_pseudo_label_stage(model, pseudo_cfg: dict, work_dir: str) -> dict:
     given, their mIoU and the walk's background threshold (returned and
     written to ``<out_dir>_metrics.json``).
     ``out_dir`` is relative to ``work_dir``; ``cam_dir`` is taken as given
-    (the CAM stage's folder)."""
+    (the CAM stage's folder). With ``'walk_best'`` the images the sweep
+    walked are not walked again, and the sweep is recorded beside the masks
+    (:func:`walk_sweep_path`), so a resumed stage does not sweep again."""
     dataset = build_split(pseudo_cfg['dataset'])
     out_dir = osp.join(work_dir, pseudo_cfg.get('out_dir', 'pseudo_masks'))
     with stage_model(model) as bare:
-        bg_thr = walk_bg_threshold(pseudo_cfg, bare)
+        walked = {}
+        bg_thr = walk_bg_threshold(pseudo_cfg, bare, walk_sweep_path(out_dir),
+                                   walked)
         generate_pseudo_labels(bare, dataset, pseudo_cfg['cam_dir'], out_dir,
                                pseudo_cfg.get('beta', 10.0),
                                pseudo_cfg.get('steps', 256),
-                               pseudo_cfg.get('radius', 5), bg_thr)
+                               pseudo_cfg.get('radius', 5), bg_thr, walked)
+        walked.clear()
     if not pseudo_cfg.get('eval_dataset'):
         return {}
     eval_set = build_split(pseudo_cfg['eval_dataset'])

@@ -14,8 +14,9 @@ many edge cells it marks; the CAMs' mIoU at a grid of thresholds
 for the config's number of steps or, with ``diag_steps``, for each of those
 (the boundary map is computed once per image for all of them). The
 config's own background (``pseudo_cfg.bg_thr``, resolved when it is a
-rule: ``'cam_best'`` or ``'walk_best'``) is always among the thresholds
-and reported as ``walk bg threshold``.
+rule: ``'cam_best'`` or ``'walk_best'``, the latter read from the stage's
+``<out_dir>_walk_sweep.json`` when it was made from the same inputs) is
+always among the thresholds and reported as ``walk bg threshold``.
 """
 import json
 import os.path as osp
@@ -28,7 +29,7 @@ import comnet_mm  # noqa: F401  (registers our modules, allows checkpoints)
 from comnet_mm.datasets.seg_tag_dataset import read_label_map
 from comnet_mm.engine import stage_tool_setup
 from comnet_mm.irn import diagnostics as diag
-from comnet_mm.irn.pseudo_labels import walk_bg_threshold
+from comnet_mm.irn.pseudo_labels import walk_bg_threshold, walk_sweep_path
 from comnet_mm.irn.random_walk import random_walk
 from comnet_mm.models.inputs import model_inputs
 from comnet_mm.structures import labels_from_scores, load_cams
@@ -44,7 +45,10 @@ def main():
     seed_dir = cfg.seed_cfg['out_dir']
     dataset = build_split(pcfg['eval_dataset'])
     n = len(dataset.metainfo['classes']) + 1
-    config_thr = walk_bg_threshold(pcfg, model)
+    # 'walk_best': the stage's recorded sweep when it matches (no walk)
+    record = walk_sweep_path(
+        osp.join(cfg.work_dir, pcfg.get('out_dir', 'pseudo_masks')))
+    config_thr = walk_bg_threshold(pcfg, model, record, save=False)
     thresholds = tuple(
         sorted(set(cfg.get('diag_thresholds', THRESHOLDS)) | {config_thr}))
     steps = tuple(cfg.get('diag_steps', [pcfg.get('steps', 256)]))
