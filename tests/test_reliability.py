@@ -123,9 +123,15 @@ def test_make_pseudo_labels_killed_midway_then_rerun(toy_root, tmp_path):
 
     def cmd(work):
         return [
-            sys.executable, 'tools/make_pseudo_labels.py',
-            'configs/irn/irn_toy.py', ckpt, '--work-dir',
-            str(work), '--cfg-options', *irn_options(toy_root, cam_work, N)
+            sys.executable,
+            'tools/make_pseudo_labels.py',
+            'configs/irn/irn_toy.py',
+            ckpt,
+            '--work-dir',
+            str(work),
+            '--cfg-options',
+            *irn_options(toy_root, cam_work, N),
+            'pseudo_cfg.bg_thr=walk_best'  # the background from the sweep
         ]
 
     work = tmp_path / 'killed'
@@ -147,6 +153,14 @@ def test_make_pseudo_labels_killed_midway_then_rerun(toy_root, tmp_path):
         f'--master_port={free_port()}', *ranks[1:], '--launcher', 'pytorch'
     ])
     assert 'rank 1: wrote' in out.stdout
+    # the sweep's areas are summed over the ranks: the same mIoU at every
+    # background as one process's, so the same background is chosen
+    sweeps = [
+        json.load(open(w / 'pseudo_masks_walk_sweep.json'))['mIoU']
+        for w in (tmp_path / 'clean', tmp_path / 'ranks', work)
+    ]
+    assert len(set(map(round_values, sweeps))) == 1, sweeps
+    assert len(set(sweeps[0].values())) > 1  # the background matters
     names = finished(tmp_path / 'clean' / 'pseudo_masks', '.png')
     assert len(names) == N
     for other in (work, tmp_path / 'ranks'):
@@ -155,6 +169,11 @@ def test_make_pseudo_labels_killed_midway_then_rerun(toy_root, tmp_path):
             a = np.array(Image.open(other / 'pseudo_masks' / f))
             b = np.array(Image.open(tmp_path / 'clean' / 'pseudo_masks' / f))
             assert np.array_equal(a, b), (other, f)
+
+
+def round_values(scores: dict) -> tuple:
+    """``scores`` to 9 decimals (float sums in another order), hashable."""
+    return tuple(sorted((k, round(v, 9)) for k, v in scores.items()))
 
 
 def train_cmd(work, toy_root, *extra):
