@@ -137,10 +137,13 @@ def test_a_stage_config_without_classes_is_refused(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('num_classes', [4, 9])
+@pytest.mark.parametrize('num_classes', [9])
 def test_pipeline_end_to_end_on_own_classes(num_classes, tmp_path):
     """The README's command on a generated set of ``num_classes`` classes,
-    every stage shortened: it runs through and scores every class."""
+    every stage shortened: it runs through and scores every class. (More
+    classes than the toy's 6; fewer, 4, is checked stage config by stage
+    config above, which is where a class count could be missed: an end to
+    end run of it took 2-5 minutes of `make test`.)"""
     root = tmp_path / 'data'
     generate(
         str(root), ToyVOCConfig(**dict(SMALL_TOY, num_classes=num_classes)))
