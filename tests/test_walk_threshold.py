@@ -50,28 +50,36 @@ def boundary_net_with_preprocessor():
         radius=3).eval()
 
 
-def test_walk_best_is_the_sweep_best_and_the_masks_score_it(
-        toy_root, tmp_path):
-    """'walk_best' picks the best of the sweep; the sweep's mIoU at each
-    threshold equals the stage run with that number (pseudo masks written
-    and scored by mmseg's IoUMetric), and so does the chosen run's."""
+def walk_best_stage(toy_root, tmp_path, n_stage, n_eval, sweep):
+    """A ``'walk_best'`` pseudo_cfg on the first ``n_stage`` toy train
+    images (the sweep on the first ``n_eval``), over identity CAMs, and a
+    tiny boundary net: ``(cfg, model)``."""
     from test_cams import Identity, toy_split
 
     from comnet_mm.cams import generate_cams
-    from comnet_mm.irn import run_pseudo_label_stage, walk_threshold_sweep
-    ds = toy_split(toy_root, n=4)
+    stage = toy_split(toy_root, n=n_stage)
     cams = str(tmp_path / 'cams')
-    generate_cams(Identity(), ds, cams, scales=(1.0, ))
-    model = boundary_net_with_preprocessor()
-    sweep = (0.05, 0.2, 0.4, 0.6)
+    generate_cams(Identity(), stage, cams, scales=(1.0, ))
     cfg = dict(
-        dataset=ds,
-        eval_dataset=ds,
+        dataset=stage,
+        eval_dataset=toy_split(toy_root, n=n_eval),
         cam_dir=cams,
         steps=8,
         radius=3,
         bg_thr='walk_best',
         bg_sweep=sweep)
+    return cfg, boundary_net_with_preprocessor()
+
+
+def test_walk_best_is_the_sweep_best_and_the_masks_score_it(
+        toy_root, tmp_path):
+    """'walk_best' picks the best of the sweep; the sweep's mIoU at each
+    threshold equals the stage run with that number (pseudo masks written
+    and scored by mmseg's IoUMetric), and so does the chosen run's."""
+    from comnet_mm.irn import run_pseudo_label_stage, walk_threshold_sweep
+    sweep = (0.05, 0.2, 0.4, 0.6)
+    cfg, model = walk_best_stage(toy_root, tmp_path, 4, 4, sweep)
+    ds, cams = cfg['dataset'], cfg['cam_dir']
     scores = walk_threshold_sweep(model, ds, cams, 10.0, 8, 3, sweep)
     ref = {
         t: run_pseudo_label_stage(model, dict(cfg, bg_thr=t),
@@ -102,23 +110,11 @@ def test_walk_best_walks_each_image_once_and_a_resume_not_at_all(
     walks every image itself); a rerun reads the recorded sweep and walks
     nothing; other boundary weights do not reuse the record."""
     import numpy as np
-    from test_cams import Identity, toy_split
 
-    from comnet_mm.cams import generate_cams
     from comnet_mm.datasets.seg_tag_dataset import read_label_map
     from comnet_mm.irn import pseudo_labels, run_pseudo_label_stage
-    train_aug, train = toy_split(toy_root, n=5), toy_split(toy_root, n=3)
-    cams = str(tmp_path / 'cams')
-    generate_cams(Identity(), train_aug, cams, scales=(1.0, ))
-    model = boundary_net_with_preprocessor()
-    cfg = dict(
-        dataset=train_aug,
-        eval_dataset=train,
-        cam_dir=cams,
-        steps=8,
-        radius=3,
-        bg_thr='walk_best',
-        bg_sweep=(0.05, 0.2, 0.4))
+    cfg, model = walk_best_stage(toy_root, tmp_path, 5, 3, (0.05, 0.2, 0.4))
+    train_aug = cfg['dataset']
     walks = []
     real = pseudo_labels.walk_image
 
