@@ -14,8 +14,10 @@ WORK ?= work_dirs/demo
 # (docs/benchmark.md).
 PIPELINES ?= configs/pipeline/comnet_toy.py
 # Extra tools/run_pipeline.py arguments (the smoke test shortens every stage)
-# and make_toy_imagenet.py arguments (the smoke test makes a small set).
+# and make_toy_voc.py / make_toy_imagenet.py arguments (the smoke test makes
+# small sets).
 DEMO_OPTS ?=
+DATA_OPTS ?=
 PRETRAIN_DATA_OPTS ?=
 PYTEST_ARGS ?=
 # pytest-xdist workers for `make test`: one per core, at most 4 (the
@@ -59,7 +61,7 @@ test-fast: install
 	$(PY) -m pytest -q -m "not slow" tests $(PYTEST_ARGS)
 
 demo: install
-	$(PY) tools/dataset_converters/make_toy_voc.py $(DATA)
+	$(PY) tools/dataset_converters/make_toy_voc.py $(DATA) $(DATA_OPTS)
 	$(PY) tools/dataset_converters/make_toy_imagenet.py $(PRETRAIN_DATA) \
 		$(PRETRAIN_DATA_OPTS)
 	$(PY) tools/run_pipeline.py $(PIPELINES) --work-dir $(WORK) \

@@ -122,6 +122,11 @@ def fast_options(root, max_epochs, batch=4):
     ]
 
 
+#: SMALL_TOY as make_toy_voc.py arguments (`make demo`'s DATA_OPTS)
+SMALL_TOY_ARGS = [
+    a for key, value in SMALL_TOY.items()
+    for a in (f'--{key.replace("_", "-")}', str(value))
+]
 #: the small pretraining set the smoke runs use
 SMALL_IMAGENET = [
     '--num-classes', '8', '--train-per-class', '4', '--val-per-class', '2',

@@ -1,5 +1,6 @@
 """A non-editable install (a built wheel) runs the pipeline away from the
-repository: the stage tools and configs come from ``comnet_mm/.mim``."""
+repository, on a user's own data: the stage tools and configs come from
+``comnet_mm/.mim``, the classes from the data root's classes.txt."""
 import glob
 import json
 import os.path as osp
@@ -8,7 +9,9 @@ import sys
 
 import pytest
 
-from conftest import REPO, SMOKE, run_tool, small_imagenet
+from comnet_mm.pipeline import CHAIN, read_classes
+from comnet_mm.toy import ToyVOCConfig, generate
+from conftest import REPO, SMALL_TOY, SMOKE, run_tool, small_imagenet
 
 #: what a clean clone holds that the build reads
 SOURCES = ('comnet_mm', 'configs', 'tools', 'setup.py', 'setup.cfg',
@@ -16,7 +19,11 @@ SOURCES = ('comnet_mm', 'configs', 'tools', 'setup.py', 'setup.cfg',
 
 
 @pytest.mark.slow
-def test_wheel_install_runs_the_pipeline(toy_root, tmp_path):
+def test_wheel_install_runs_the_pipeline_on_own_classes(tmp_path):
+    """The README's command from the installed wheel, every stage
+    shortened, on a generated set of 9 classes (more than the toy's 6; the
+    stage configs' class values for 4 and 9 classes:
+    ``tests/test_own_data.py``): it runs through and scores every class."""
     src = tmp_path / 'src'
     for name in SOURCES:
         path = osp.join(REPO, name)
@@ -55,18 +62,31 @@ def test_wheel_install_runs_the_pipeline(toy_root, tmp_path):
     assert module.startswith(str(site))
     assert tools == str(site / 'comnet_mm' / '.mim' / 'tools')
 
+    root = tmp_path / 'data'
+    generate(str(root), ToyVOCConfig(**dict(SMALL_TOY, num_classes=9)))
     imagenet = small_imagenet(tmp_path / 'imagenet')
     work = tmp_path / 'work'
     run_tool([
         sys.executable,
-        osp.join(tools, 'run_pipeline.py'), 'configs/pipeline/baseline_toy.py',
+        osp.join(tools, 'run_pipeline.py'), 'configs/pipeline/comnet_toy.py',
         '--work-dir',
-        str(work), '--data-root', toy_root, '--pretrain-data-root', imagenet,
-        '--no-vis', '--cfg-options', *SMOKE
+        str(work), '--data-root',
+        str(root), '--pretrain-data-root', imagenet, '--no-vis',
+        '--cfg-options', *SMOKE
     ],
              cwd=str(tmp_path),
              env=env)
-    row = json.load(open(work / 'results.json'))['baseline_toy']
-    assert 0 <= row['metrics']['DeepLabV3 mIoU'] <= 100
-    stage = json.load(open(work / 'baseline_toy' / 'cam' / 'stage.json'))
+    row = json.load(open(work / 'results.json'))['comnet_toy']
+    assert set(row['wall_s']) == {s.name for s in CHAIN}
+    run = work / 'comnet_toy'
+    stage = json.load(open(run / 'cam' / 'stage.json'))
     assert stage['command'][1].startswith(tools)
+    # the CAM metric's per-class line names background and every class
+    names = read_classes(str(root / 'classes.txt'))
+    assert len(names) == 9
+    log = open(run / 'cam' / 'stage_output.log').read()
+    line = next(t for t in log.splitlines() if 'CAM IoU per class' in t)
+    assert all(f' {n} ' in line + ' ' for n in ('background', ) + names)
+    seg = json.load(open(run / 'seg_test' / 'test_metrics.json'))
+    assert 0 <= seg['mIoU'] <= 100
+    assert seg['mIoU'] == row['metrics']['DeepLabV3 mIoU']

@@ -12,8 +12,8 @@ from PIL import Image
 
 from comnet_mm.pipeline import (CHAIN, Pipeline, digest, rebase_paths,
                                 results_table, source_digest)
-from conftest import (REPO, SMALL_IMAGENET, SMOKE, free_port, run_tool,
-                      small_imagenet)
+from conftest import (REPO, SMALL_IMAGENET, SMALL_TOY_ARGS, SMOKE, free_port,
+                      run_tool, small_imagenet)
 
 
 def test_rebase_paths_hand_case():
@@ -139,7 +139,7 @@ def test_make_demo_reduced_then_resume(tmp_path):
     opts = '--cfg-options ' + ' '.join(SMOKE)
     out = run_tool([
         'make', 'demo', f'DATA={data}', f'WORK={work}',
-        f'PRETRAIN_DATA={imagenet}',
+        'DATA_OPTS=' + ' '.join(SMALL_TOY_ARGS), f'PRETRAIN_DATA={imagenet}',
         'PRETRAIN_DATA_OPTS=' + ' '.join(SMALL_IMAGENET), f'DEMO_OPTS={opts}'
     ])
     log = _log(out)
