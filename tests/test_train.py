@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import comnet_mm  # noqa: F401  (allows mmengine checkpoints)
-from conftest import fast_options, run_tool
+from conftest import fast_options, random_checkpoint, run_tool
 
 
 def train(work_dir, root, max_epochs, *extra):
@@ -49,11 +49,12 @@ def test_train_then_resume(toy_root, tmp_path):
 
 @pytest.mark.slow
 def test_test_tool(toy_root, tmp_path):
-    work = tmp_path / 'work'
-    train(work, toy_root, 1)
+    """tools/test.py on a CAM checkpoint (the config's model at its random
+    init: the tool reads any checkpoint of it; training is tested above)."""
+    ckpt = random_checkpoint('configs/cam/cam_toy.py', tmp_path / 'cam.pth')
     out = run_tool([
-        sys.executable, 'tools/test.py', 'configs/cam/cam_toy.py',
-        str(work / 'epoch_1.pth'), '--work-dir',
+        sys.executable, 'tools/test.py', 'configs/cam/cam_toy.py', ckpt,
+        '--work-dir',
         str(tmp_path / 'test'), '--cfg-options',
         f'test_dataloader.dataset.data_root={toy_root}',
         'test_dataloader.num_workers=0',
