@@ -185,8 +185,18 @@ def train_cmd(work, toy_root, *extra):
     ]
 
 
+@pytest.fixture(scope='session')
+def one_rank_run(toy_root, tmp_path_factory):
+    """``train_cmd`` run once, uninterrupted on one rank: the reference of
+    the kill/resume and the two-rank tests (made once per test worker)."""
+    work = tmp_path_factory.mktemp('one_rank') / 'work'
+    run_tool(train_cmd(work, toy_root))
+    return work
+
+
 @pytest.mark.slow
-def test_training_killed_midway_resumes_bitwise(toy_root, tmp_path):
+def test_training_killed_midway_resumes_bitwise(toy_root, one_rank_run,
+                                                tmp_path):
     """SIGKILL inside epoch 2, then the same command with --resume: the final
     weights equal an uninterrupted run's bit for bit (CPU, one thread, items
     seeded per (seed, epoch, anchor), see CoOccurrentGroupDataset)."""
@@ -213,10 +223,9 @@ def test_training_killed_midway_resumes_bitwise(toy_root, tmp_path):
     assert not (work / 'epoch_2.pth').exists()
     out = run_tool(train_cmd(work, toy_root, '--resume'))
     assert 'resumed epoch: 1' in out.stdout + out.stderr
-    run_tool(train_cmd(tmp_path / 'full', toy_root))
     a = torch.load(work / 'epoch_2.pth', map_location='cpu')['state_dict']
     b = torch.load(
-        tmp_path / 'full' / 'epoch_2.pth', map_location='cpu')['state_dict']
+        one_rank_run / 'epoch_2.pth', map_location='cpu')['state_dict']
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
@@ -405,14 +414,13 @@ def test_pipeline_killed_inside_a_stage_then_rerun(toy_root, tmp_path):
 
 
 @pytest.mark.slow
-def test_two_rank_training_matches_one_rank(toy_root, tmp_path):
+def test_two_rank_training_matches_one_rank(toy_root, one_rank_run, tmp_path):
     """2 ranks x 2 groups against 1 rank x 4 groups, 2 epochs: the same
     items in each step (DefaultSampler interleaves the ranks' shares, items
     are seeded per anchor) and no BN statistics to differ (the CAM configs
     freeze BN), so the runs differ only by the order gradients are summed
     in: weights within 1e-4, the same val mAP to 0.1."""
-    one, two = tmp_path / 'one', tmp_path / 'two'
-    run_tool(train_cmd(one, toy_root))
+    one, two = one_rank_run, tmp_path / 'two'
     opts = [o for o in fast_options(toy_root, 2) if 'batch_size' not in o]
     out = run_tool([
         'bash', 'tools/dist_train.sh', 'configs/cam/cam_toy.py', '2',
