@@ -53,7 +53,8 @@ $(LINT_STAMP): requirements/lint.txt
 	touch $@
 
 test: install
-	$(PY) -m pytest -q -n $(TEST_JOBS) --dist worksteal tests $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadgroup tests \
+		$(PYTEST_ARGS)
 
 # Everything but the end-to-end runs in subprocesses (marked slow): the loop
 # to run while editing; `make test` runs all.

@@ -1,8 +1,14 @@
 import os
 import os.path as osp
+import runpy
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import time
+import traceback
+import warnings
 
 import numpy as np
 import pytest
@@ -18,6 +24,7 @@ import comnet_mm  # noqa: F401,E402  (registers our modules)
 from comnet_mm.toy import ToyVOCConfig, generate  # noqa: E402
 from comnet_mm.toy.pretrain import ToyImageNetConfig  # noqa: E402
 from comnet_mm.toy.pretrain import generate_pretrain  # noqa: E402
+from comnet_mm.utils.per_image import PARTIAL_PREFIX  # noqa: E402
 
 # Small enough to generate in about a second, large enough for every class;
 # images at the earlier 96..160 px keep the tests fast.
@@ -30,13 +37,26 @@ SMALL_TOY = dict(
     max_size=160,
     size_step=16)
 
+#: the longest end-to-end tests, longest first (``--durations`` on the 2-core
+#: AVX2 machine, 2026-12-07): collected first, so that both workers start on
+#: them and the short tests fill in at the end. A wrong order costs time only.
+LONGEST = ('test_make_demo_reduced_then_resume',
+           'test_wheel_install_runs_the_pipeline_on_own_classes_and_two_ranks',
+           'test_run_ablations_tool_end_to_end', 'test_cam_to_pseudo_masks',
+           'test_seeds_from_two_ranks_equal_one_rank',
+           'test_make_pseudo_labels_killed_midway_then_rerun')
+
 
 def pytest_collection_modifyitems(config, items):
-    """The end-to-end tests (marked slow) first, in their file order: under
-    pytest-xdist (`make test`) both workers start on long tests and the
-    short ones fill in at the end, instead of one long test running alone
-    last."""
-    items.sort(key=lambda item: item.get_closest_marker('slow') is None)
+    """The end-to-end tests (marked slow) first, the :data:`LONGEST` ones
+    first among them, the rest in their file order: `make test` hands the
+    tests to its pytest-xdist workers a few at a time in this order
+    (``--dist loadgroup``: each test alone, but the two tests of one
+    ``xdist_group`` together, which share a module or session fixture), so
+    no long test starts last and runs alone while the other worker idles."""
+    rank = {name: i for i, name in enumerate(LONGEST)}
+    items.sort(key=lambda item: (item.get_closest_marker('slow') is None,
+                                 rank.get(item.originalname, len(rank))))
 
 
 @pytest.fixture(scope='session')
@@ -81,21 +101,138 @@ def write_mask(path, label):
 
 
 def run_tool(args, cwd=REPO, timeout=600, env=None):
-    """Run a repo tool with this interpreter; fail with its output."""
-    full_env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
-    full_env.update(env or {})
-    proc = subprocess.run(
-        args,
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout)
+    """Run a command as a user would, single-threaded; fail with its output.
+
+    ``python tools/<...>.py ...`` (a repository tool, no environment of its
+    own) runs in a child forked from this test process: a fresh process,
+    the tool's file as ``__main__`` with its arguments, only without
+    importing torch, mmseg and mmpretrain again, the ~10 s a cold start
+    costs on 2 cores (:func:`_run_forked`). Everything else (``-m``
+    modules, torchrun, make, bash, pip, scripts written by a test, an
+    ``env`` such as an installed copy's PYTHONPATH) starts cold, and so do
+    the stages ``tools/run_pipeline.py`` starts (it runs them with
+    :mod:`subprocess`, as for a user)."""
+    script = args[1] if len(args) > 1 and args[0] == sys.executable else ''
+    tool = osp.abspath(osp.join(cwd, script)) if script else ''
+    if env is None and tool.startswith(osp.join(REPO, 'tools', '')):
+        proc = _run_forked(tool, list(args[2:]), cwd, timeout)
+    else:
+        full_env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+        full_env.update(env or {})
+        proc = subprocess.run(
+            args,
+            cwd=cwd,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout)
     if proc.returncode != 0:
         raise AssertionError(
             f'{args} exited {proc.returncode}\n--- stdout\n'
             f'{proc.stdout[-6000:]}\n--- stderr\n{proc.stderr[-6000:]}')
     return proc
+
+
+def _run_forked(tool, argv, cwd, timeout):
+    """``tool`` as ``__main__`` in a child of this process; its stdout and
+    stderr as a CompletedProcess's. The child starts as a cold one would
+    in what the tool can see: one torch thread, OMP_NUM_THREADS=1 and
+    PYTHONPATH for the processes it starts, no mmengine instance (logger,
+    message hub, scope, visualizer) left by this process, warnings to
+    stderr; it ends with ``os._exit``, running none of pytest's exit
+    handlers."""
+    from mmengine.utils import ManagerMixin
+    files = [tempfile.TemporaryFile() for _ in range(2)]
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 1
+        try:
+            for fd, f in zip((1, 2), files):
+                os.dup2(f.fileno(), fd)
+            sys.stdout = open(1, 'w', buffering=1, closefd=False)
+            sys.stderr = open(2, 'w', buffering=1, closefd=False)
+            os.environ.update(PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+            torch.set_num_threads(1)
+            todo = [ManagerMixin]
+            while todo:
+                cls = todo.pop()
+                cls._instance_dict.clear()
+                todo += cls.__subclasses__()
+            warnings.showwarning = _warn_to_stderr
+            os.chdir(cwd)
+            sys.argv = [tool] + argv
+            sys.path.insert(0, osp.dirname(tool))
+            runpy.run_path(tool, run_name='__main__')
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else int(
+                e.code is not None)
+            if isinstance(e.code, str):
+                print(e.code, file=sys.stderr)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    deadline = time.time() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.time() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise subprocess.TimeoutExpired([tool] + argv, timeout)
+        time.sleep(0.05)
+    out, err = [(f.seek(0), f.read().decode(errors='replace'))[1]
+                for f in files]
+    for f in files:
+        f.close()
+    return subprocess.CompletedProcess([sys.executable, tool] + argv,
+                                       os.waitstatus_to_exitcode(status), out,
+                                       err)
+
+
+def _warn_to_stderr(message, category, filename, lineno, file=None, line=None):
+    sys.stderr.write(
+        warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def finished(folder, suffix):
+    if not osp.isdir(folder):
+        return []
+    return sorted(
+        f for f in os.listdir(folder)
+        if f.endswith(suffix) and not f.startswith(PARTIAL_PREFIX))
+
+
+def kill_after(args, folder, suffix, n):
+    """Start ``args`` in its own process group; SIGKILL the whole group (the
+    tool and any stage process it started, as a machine failure would) once
+    ``n`` files of ``suffix`` exist in ``folder``, so it dies inside the next
+    image, wherever that is."""
+    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+    proc = subprocess.Popen(
+        args,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    deadline = time.time() + 300
+    while proc.poll() is None and time.time() < deadline:
+        if len(finished(folder, suffix)) >= n:
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, \
+        f'{args[1]} ended (rc {proc.returncode}) before it could be killed'
+
+
+def mtimes(folder, names):
+    return {f: os.stat(osp.join(folder, f)).st_mtime_ns for f in names}
 
 
 def fast_options(root, max_epochs, batch=4):

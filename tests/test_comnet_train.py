@@ -20,7 +20,8 @@ def losses_of(log):
 @pytest.fixture(scope='module')
 def comnet_run(toy_root, tmp_path_factory):
     """The toy COMNet config trained 3 short epochs by tools/train.py:
-    (work dir, log); both tests read the same run."""
+    (work dir, log); both tests read the same run (one xdist_group: the
+    run is made once, on the worker that runs both)."""
     work = tmp_path_factory.mktemp('comnet_train')
     out = run_tool([
         sys.executable, 'tools/train.py', 'configs/comnet/comnet_toy.py',
@@ -32,6 +33,7 @@ def comnet_run(toy_root, tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group('comnet_run')  # one worker: one run
 def test_toy_comnet_trains(comnet_run):
     _, log = comnet_run
     losses = losses_of(log)
@@ -43,6 +45,7 @@ def test_toy_comnet_trains(comnet_run):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group('comnet_run')  # one worker: one run
 def test_solvers_agree_on_trained_features(toy_root, comnet_run):
     """Lanczos and dense eigh give the same mask signs on the features of a
     (briefly) trained backbone, for real co-occurrent pairs of the toy set

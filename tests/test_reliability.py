@@ -4,7 +4,6 @@ SIGKILL mid-way and run again, and the bad-input rows not tested elsewhere.
 import errno
 import json
 import os
-import os.path as osp
 import re
 import signal
 import subprocess
@@ -26,46 +25,10 @@ from comnet_mm.structures import cams_complete, load_cams
 from comnet_mm.utils.per_image import (PARTIAL_PREFIX, atomic_write,
                                        remove_partial_files, run_per_image,
                                        save_npz_atomic)
-from conftest import (REPO, SMOKE, fast_options, free_port, irn_options,
-                      random_checkpoint, run_tool, small_imagenet)
+from conftest import (REPO, fast_options, finished, free_port, irn_options,
+                      kill_after, mtimes, random_checkpoint, run_tool)
 
 N = 24  # images of train_aug the per-image tools work on here
-
-
-def finished(folder, suffix):
-    if not osp.isdir(folder):
-        return []
-    return sorted(
-        f for f in os.listdir(folder)
-        if f.endswith(suffix) and not f.startswith(PARTIAL_PREFIX))
-
-
-def kill_after(args, folder, suffix, n):
-    """Start ``args`` in its own process group; SIGKILL the whole group (the
-    tool and any stage process it started, as a machine failure would) once
-    ``n`` files of ``suffix`` exist in ``folder``, so it dies inside the next
-    image, wherever that is."""
-    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
-    proc = subprocess.Popen(
-        args,
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    deadline = time.time() + 300
-    while proc.poll() is None and time.time() < deadline:
-        if len(finished(folder, suffix)) >= n:
-            os.killpg(proc.pid, signal.SIGKILL)
-            break
-        time.sleep(0.005)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL, \
-        f'{args[1]} ended (rc {proc.returncode}) before it could be killed'
-
-
-def mtimes(folder, names):
-    return {f: os.stat(osp.join(folder, f)).st_mtime_ns for f in names}
 
 
 def cams_options(toy_root):
@@ -188,13 +151,15 @@ def train_cmd(work, toy_root, *extra):
 @pytest.fixture(scope='session')
 def one_rank_run(toy_root, tmp_path_factory):
     """``train_cmd`` run once, uninterrupted on one rank: the reference of
-    the kill/resume and the two-rank tests (made once per test worker)."""
+    the kill/resume and the two-rank tests (made once: one xdist_group puts
+    both on one worker)."""
     work = tmp_path_factory.mktemp('one_rank') / 'work'
     run_tool(train_cmd(work, toy_root))
     return work
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group('one_rank_run')  # one worker: one run
 def test_training_killed_midway_resumes_bitwise(toy_root, one_rank_run,
                                                 tmp_path):
     """SIGKILL inside epoch 2, then the same command with --resume: the final
@@ -373,47 +338,7 @@ def test_checkpoint_with_a_pickled_object_is_refused(tmp_path):
 
 
 @pytest.mark.slow
-def test_pipeline_killed_inside_a_stage_then_rerun(toy_root, tmp_path):
-    """SIGKILL while the IRN stage writes its pseudo masks; the same command
-    again resumes that stage (from its checkpoint, keeping the masks it
-    wrote) and the results table equals an uninterrupted run's. Both runs
-    stop after the killed stage (``--until irn``): the stages after it
-    only read its output."""
-    imagenet = small_imagenet(tmp_path / 'imagenet')
-
-    def cmd(work):
-        return [
-            sys.executable, 'tools/run_pipeline.py',
-            'configs/pipeline/baseline_toy.py', '--work-dir',
-            str(work), '--data-root', toy_root, '--pretrain-data-root',
-            imagenet, '--no-vis', '--until', 'irn', '--cfg-options', *SMOKE
-        ]
-
-    work = tmp_path / 'killed'
-    masks = work / 'baseline_toy' / 'irn' / 'pseudo_masks'
-    kill_after(cmd(work), masks, '.png', 2)
-    done = finished(masks, '.png')
-    kept = mtimes(masks, done)
-    out = run_tool(cmd(work))
-    log = out.stdout + out.stderr
-    assert '[cam] complete, skipped' in log and '[irn] done' in log
-    irn_cmd = [
-        line for line in log.splitlines()
-        if line.startswith('[irn] ') and 'train.py' in line
-    ]
-    assert irn_cmd and irn_cmd[0].endswith('--resume')  # from its checkpoint
-    assert mtimes(masks, done) == kept
-    irn_log = open(work / 'baseline_toy' / 'irn' / 'stage_output.log').read()
-    assert f'wrote {8 - len(done)} pseudo masks of 8' in irn_log
-    run_tool(cmd(tmp_path / 'clean'))
-    resumed = json.load(open(work / 'results.json'))['baseline_toy']
-    clean = json.load(open(tmp_path / 'clean' /
-                           'results.json'))['baseline_toy']
-    assert 'RW mIoU' in clean['metrics']
-    assert resumed['metrics'] == clean['metrics']
-
-
-@pytest.mark.slow
+@pytest.mark.xdist_group('one_rank_run')  # one worker: one run
 def test_two_rank_training_matches_one_rank(toy_root, one_rank_run, tmp_path):
     """2 ranks x 2 groups against 1 rank x 4 groups, 2 epochs: the same
     items in each step (DefaultSampler interleaves the ranks' shares, items
