@@ -133,48 +133,57 @@ def run_tool(args, cwd=REPO, timeout=600, env=None):
     return proc
 
 
-def _run_forked(tool, argv, cwd, timeout):
-    """``tool`` as ``__main__`` in a child of this process; its stdout and
-    stderr as a CompletedProcess's. The child starts as a cold one would
+def _fork(tool, argv, cwd, fds, new_session=False):
+    """Fork a child that runs ``tool`` as ``__main__`` with ``argv``, its
+    stdout and stderr on ``fds`` (in its own session and process group with
+    ``new_session``); return its pid. The child starts as a cold one would
     in what the tool can see: one torch thread, OMP_NUM_THREADS=1 and
     PYTHONPATH for the processes it starts, no mmengine instance (logger,
     message hub, scope, visualizer) left by this process, warnings to
     stderr; it ends with ``os._exit``, running none of pytest's exit
     handlers."""
     from mmengine.utils import ManagerMixin
-    files = [tempfile.TemporaryFile() for _ in range(2)]
     pid = os.fork()
-    if pid == 0:  # the child
-        code = 1
-        try:
-            for fd, f in zip((1, 2), files):
-                os.dup2(f.fileno(), fd)
-            sys.stdout = open(1, 'w', buffering=1, closefd=False)
-            sys.stderr = open(2, 'w', buffering=1, closefd=False)
-            os.environ.update(PYTHONPATH=REPO, OMP_NUM_THREADS='1')
-            torch.set_num_threads(1)
-            todo = [ManagerMixin]
-            while todo:
-                cls = todo.pop()
-                cls._instance_dict.clear()
-                todo += cls.__subclasses__()
-            warnings.showwarning = _warn_to_stderr
-            os.chdir(cwd)
-            sys.argv = [tool] + argv
-            sys.path.insert(0, osp.dirname(tool))
-            runpy.run_path(tool, run_name='__main__')
-            code = 0
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else int(
-                e.code is not None)
-            if isinstance(e.code, str):
-                print(e.code, file=sys.stderr)
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
+    if pid:
+        return pid
+    code = 1
+    try:
+        if new_session:
+            os.setsid()
+        for fd, source in zip((1, 2), fds):
+            os.dup2(source, fd)
+        sys.stdout = open(1, 'w', buffering=1, closefd=False)
+        sys.stderr = open(2, 'w', buffering=1, closefd=False)
+        os.environ.update(PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+        torch.set_num_threads(1)
+        todo = [ManagerMixin]
+        while todo:
+            cls = todo.pop()
+            cls._instance_dict.clear()
+            todo += cls.__subclasses__()
+        warnings.showwarning = _warn_to_stderr
+        os.chdir(cwd)
+        sys.argv = [tool] + argv
+        sys.path.insert(0, osp.dirname(tool))
+        runpy.run_path(tool, run_name='__main__')
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else int(e.code is not None)
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _run_forked(tool, argv, cwd, timeout):
+    """``tool`` as ``__main__`` in a child of this process (:func:`_fork`);
+    its stdout and stderr as a CompletedProcess's."""
+    files = [tempfile.TemporaryFile() for _ in range(2)]
+    pid = _fork(tool, argv, cwd, [f.fileno() for f in files])
     deadline = time.time() + timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -208,27 +217,32 @@ def finished(folder, suffix):
 
 
 def kill_after(args, folder, suffix, n):
-    """Start ``args`` in its own process group; SIGKILL the whole group (the
-    tool and any stage process it started, as a machine failure would) once
-    ``n`` files of ``suffix`` exist in ``folder``, so it dies inside the next
-    image, wherever that is."""
-    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
-    proc = subprocess.Popen(
-        args,
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True)
+    """Start ``args`` (``python tools/<...>.py ...``, forked as in
+    :func:`run_tool`) in its own session and process group; SIGKILL the
+    whole group (the tool and any stage process it started, as a machine
+    failure would) once ``n`` files of ``suffix`` exist in ``folder``, so it
+    dies inside the next image, wherever that is."""
+    tool = osp.abspath(osp.join(REPO, args[1]))
+    assert args[0] == sys.executable and tool.startswith(
+        osp.join(REPO, 'tools', '')), args
+    with open(os.devnull, 'w') as null:
+        pid = _fork(tool, list(args[2:]), REPO, [null.fileno()] * 2, True)
     deadline = time.time() + 300
-    while proc.poll() is None and time.time() < deadline:
+    while time.time() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
         if len(finished(folder, suffix)) >= n:
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
             break
         time.sleep(0.005)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL, \
-        f'{args[1]} ended (rc {proc.returncode}) before it could be killed'
+    else:
+        os.killpg(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    assert code == -signal.SIGKILL, \
+        f'{args[1]} ended (rc {code}) before it could be killed'
 
 
 def mtimes(folder, names):

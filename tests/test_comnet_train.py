@@ -20,9 +20,8 @@ def losses_of(log):
 @pytest.fixture(scope='module')
 def comnet_run(toy_root, tmp_path_factory):
     """The toy COMNet config trained 3 short epochs by tools/train.py:
-    (work dir, log); both tests read the same run. The xdist_group is
-    meant to keep both on one worker, but `make test` on 2026-12-07 still
-    made the run on each of its two workers (open)."""
+    (work dir, log); both tests read the same run, made once: their
+    xdist_group keeps them on one worker (tests/test_scheduling.py)."""
     work = tmp_path_factory.mktemp('comnet_train')
     out = run_tool([
         sys.executable, 'tools/train.py', 'configs/comnet/comnet_toy.py',
