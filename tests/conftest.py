@@ -239,7 +239,9 @@ def kill_after(args, folder, suffix, n):
         time.sleep(0.005)
     else:
         os.killpg(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
+        os.waitpid(pid, 0)
+        raise AssertionError(f'{args[1]} wrote fewer than {n} {suffix} '
+                             f'files in {folder} within 300 s')
     code = os.waitstatus_to_exitcode(status)
     assert code == -signal.SIGKILL, \
         f'{args[1]} ended (rc {code}) before it could be killed'

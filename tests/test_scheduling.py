@@ -4,6 +4,7 @@ real tests. Both fail silently otherwise: a split group builds its shared
 fixture on each worker (a minute lost), a stale name just stops counting."""
 import ast
 import glob
+import os
 import os.path as osp
 import re
 import subprocess
@@ -17,15 +18,16 @@ import pytest
 
 @pytest.fixture(scope='module')
 def shared():
-    return os.environ['PYTEST_XDIST_WORKER']
+    with open(os.environ['SETUPS'], 'a') as f:
+        f.write(os.environ['PYTEST_XDIST_WORKER'] + chr(10))
 
 @pytest.mark.xdist_group('pair')
 def test_first(shared):
-    assert shared == os.environ['PYTEST_XDIST_WORKER']
+    pass
 
 @pytest.mark.xdist_group('pair')
 def test_second(shared):
-    assert shared == os.environ['PYTEST_XDIST_WORKER']
+    pass
 '''
 
 FILLER = '''
@@ -44,13 +46,15 @@ def test_loadgroup_keeps_an_xdist_group_on_one_worker(tmp_path):
     (tmp_path / 'test_grouped.py').write_text(GROUPED)
     for i in range(6):
         (tmp_path / f'test_filler_{i}.py').write_text(FILLER.format(i=i))
+    setups = tmp_path / 'setups.txt'
     out = subprocess.run([
-        sys.executable, '-m', 'pytest', '-n', '2', '--dist', 'loadgroup',
-        '-v', '-p', 'no:cacheprovider', '-c',
+        sys.executable, '-m', 'pytest', '-n', '2', '--dist', 'loadgroup', '-v',
+        '-p', 'no:cacheprovider', '-c',
         str(tmp_path / 'pytest.ini'),
         str(tmp_path)
     ],
                          cwd=tmp_path,
+                         env=dict(os.environ, SETUPS=str(setups)),
                          capture_output=True,
                          text=True,
                          timeout=300)
@@ -58,12 +62,14 @@ def test_loadgroup_keeps_an_xdist_group_on_one_worker(tmp_path):
     assert out.returncode == 0, log[-3000:]
     workers = {
         name: gw
-        for gw, name in re.findall(
-            r'\[(gw\d+)\].*PASSED \S*::(test_\w+)@pair', log)
+        for gw, name in re.findall(r'\[(gw\d+)\].*PASSED \S*::(test_\w+)@pair',
+                                   log)
     }
     assert set(workers) == {'test_first', 'test_second'}, log[-3000:]
     assert workers['test_first'] == workers['test_second'], log[-3000:]
     assert len(re.findall(r'PASSED', log)) == 8, log[-3000:]
+    # the pair's module fixture was made once, on that worker
+    assert setups.read_text().split() == [workers['test_first']]
 
 
 def test_longest_names_real_tests():
@@ -73,9 +79,8 @@ def test_longest_names_real_tests():
         with open(path) as f:
             tree = ast.parse(f.read(), path)
         defined += [
-            node.name for node in ast.walk(tree)
-            if isinstance(node, ast.FunctionDef)
-            and node.name.startswith('test_')
+            node.name for node in ast.walk(tree) if
+            isinstance(node, ast.FunctionDef) and node.name.startswith('test_')
         ]
     for name in LONGEST:
         assert defined.count(name) == 1, (name, defined.count(name))
