@@ -26,6 +26,16 @@ from comnet_mm.toy.pretrain import ToyImageNetConfig  # noqa: E402
 from comnet_mm.toy.pretrain import generate_pretrain  # noqa: E402
 from comnet_mm.utils.per_image import PARTIAL_PREFIX  # noqa: E402
 
+# One torch thread in each pytest-xdist worker: `make test` runs one worker
+# per core, and torch's default (one intra-op thread per core in every
+# worker) oversubscribes the cores. On 2 cores that made the small float64
+# products of the Lanczos tests ~50x slower (7 ms per einsum of a few
+# thousand numbers; docs/benchmark.md). The tools the tests start run
+# single-threaded already (run_tool). One process alone (TEST_JOBS=0)
+# keeps torch's default.
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    torch.set_num_threads(1)
+
 # Small enough to generate in about a second, large enough for every class;
 # images at the earlier 96..160 px keep the tests fast.
 SMALL_TOY = dict(
