@@ -170,10 +170,9 @@ def test_make_demo_reduced_then_resume(tmp_path):
         img = np.array(Image.open(work / 'vis' / f'{fig}.png'))
         assert img.ndim == 3 and img.std() > 10, fig
 
-    # resume 1: a test stage lost its output -> only it and the stage after
-    # it run again (the complete one is moved aside, not deleted)
+    # a lost output file (a stage incomplete) and the stages after it:
+    # test_a_lost_output_reruns_its_stage_and_those_after (fake stages)
     run = work / 'comnet_toy'
-    os.remove(run / 'seg_test' / 'test_metrics.json')
     args = [
         sys.executable, 'tools/run_pipeline.py',
         'configs/pipeline/comnet_toy.py', '--work-dir',
@@ -181,18 +180,8 @@ def test_make_demo_reduced_then_resume(tmp_path):
         str(data), '--pretrain-data-root',
         str(imagenet), '--no-vis', '--cfg-options', *SMOKE
     ]
-    log = _log(run_tool(args))
-    for stage in ('pretrain', 'cam', 'irn', 'seg'):
-        assert f'[{stage}] complete, skipped' in log
-    assert '[seg_test] done' in log and '[seg_test_crf] done' in log
-    assert len([
-        d for d in os.listdir(run) if d.startswith('seg_test_crf.stale-')
-    ]) == 1
-    assert json.load(open(work / 'results.json'))['comnet_toy']['skipped'] == [
-        'pretrain', 'cam', 'irn', 'seg'
-    ]
 
-    # resume 2: SIGKILL while the IRN stage writes its pseudo masks (its
+    # resume: SIGKILL while the IRN stage writes its pseudo masks (its
     # folder lost first, so that it runs again); the same command again
     # resumes that stage from its checkpoint, keeps the masks it wrote, and
     # ends with the uninterrupted run's numbers (the first run above). Both
@@ -350,6 +339,31 @@ def test_stale_stages_follow_the_newest_upstream(tmp_path, monkeypatch):
     a.run(log=lambda s: None)
     assert ran == [s.name for s in a.chain if s.name != 'pretrain']
     assert any(d.startswith('cam.stale-') for d in os.listdir(tmp_path / 'a'))
+
+
+def test_a_lost_output_reruns_its_stage_and_those_after(tmp_path, monkeypatch):
+    """A stage whose output file is gone is incomplete: it runs again in its
+    own folder (not moved aside), and the stages
+    after it are stale, moved aside (not deleted) and run again; the stages
+    before it are skipped, and the results table says which."""
+    ran = _fake_stages(monkeypatch)
+    cfg = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
+    names = [s.name for s in CHAIN]
+    Pipeline(cfg, str(tmp_path / 'a')).run(log=lambda s: None)
+    ran.clear()
+    lost = next(s for s in CHAIN if s.name == 'seg_test')
+    os.remove(tmp_path / 'a' / 'seg_test' / lost.outputs[0])
+    logs = []
+    records = Pipeline(cfg, str(tmp_path / 'a')).run(log=logs.append)
+    assert ran == ['seg_test', 'seg_test_crf']
+    for stage in names[:names.index('seg_test')]:
+        assert f'[{stage}] complete, skipped (1 s when it ran)' in logs
+    folders = os.listdir(tmp_path / 'a')
+    assert len([d for d in folders
+                if d.startswith('seg_test_crf.stale-')]) == 1
+    assert not any(d.startswith('seg_test.stale-') for d in folders)
+    _, table = results_table({'a': records})
+    assert table['a']['skipped'] == names[:names.index('seg_test')]
 
 
 def test_a_changed_config_reruns_its_stage_and_those_after(
