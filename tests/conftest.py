@@ -189,21 +189,31 @@ def _fork(tool, argv, cwd, fds, new_session=False):
         os._exit(code)
 
 
+def _wait(pid, timeout, interval, kill, stop=None):
+    """Poll the child ``pid`` every ``interval`` s until it ends; call
+    ``kill()`` (then reap it) once ``stop()`` is true or ``timeout`` s have
+    passed. Returns (its wait status, whether the timeout killed it)."""
+    deadline = time.time() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status, False
+        hit = stop is not None and stop()
+        if hit or time.time() > deadline:
+            kill()
+            return os.waitpid(pid, 0)[1], not hit
+        time.sleep(interval)
+
+
 def _run_forked(tool, argv, cwd, timeout):
     """``tool`` as ``__main__`` in a child of this process (:func:`_fork`);
     its stdout and stderr as a CompletedProcess's."""
     files = [tempfile.TemporaryFile() for _ in range(2)]
     pid = _fork(tool, argv, cwd, [f.fileno() for f in files])
-    deadline = time.time() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.time() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise subprocess.TimeoutExpired([tool] + argv, timeout)
-        time.sleep(0.05)
+    status, late = _wait(pid, timeout, 0.05,
+                         lambda: os.kill(pid, signal.SIGKILL))
+    if late:
+        raise subprocess.TimeoutExpired([tool] + argv, timeout)
     out, err = [(f.seek(0), f.read().decode(errors='replace'))[1]
                 for f in files]
     for f in files:
@@ -237,19 +247,10 @@ def kill_after(args, folder, suffix, n):
         osp.join(REPO, 'tools', '')), args
     with open(os.devnull, 'w') as null:
         pid = _fork(tool, list(args[2:]), REPO, [null.fileno()] * 2, True)
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if len(finished(folder, suffix)) >= n:
-            os.killpg(pid, signal.SIGKILL)
-            _, status = os.waitpid(pid, 0)
-            break
-        time.sleep(0.005)
-    else:
-        os.killpg(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+    status, late = _wait(pid, 300, 0.005,
+                         lambda: os.killpg(pid, signal.SIGKILL),
+                         lambda: len(finished(folder, suffix)) >= n)
+    if late:
         raise AssertionError(f'{args[1]} wrote fewer than {n} {suffix} '
                              f'files in {folder} within 300 s')
     code = os.waitstatus_to_exitcode(status)

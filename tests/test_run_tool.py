@@ -1,13 +1,15 @@
 """The tests' ``run_tool``: a repository tool run in a child forked from the
 test process behaves as the same command in a cold interpreter."""
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
 
-from conftest import REPO, SMALL_TOY_ARGS, run_tool
+from conftest import REPO, SMALL_TOY_ARGS, _wait, run_tool
 
 TOOL = 'tools/dataset_converters/make_toy_voc.py'
 
@@ -55,3 +57,30 @@ def test_a_forked_tool_run_equals_a_cold_one(tmp_path):
     assert reference.returncode == 2
     assert "invalid int value: 'many'" in reference.stderr
     assert "invalid int value: 'many'" in str(info.value)
+
+
+def _child(seconds, code):
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(seconds)
+        os._exit(code)
+    return pid
+
+
+def test_wait_returns_the_status_or_kills_on_stop_or_timeout():
+    """conftest's ``_wait`` (under ``run_tool`` and ``kill_after``): a child
+    that ends is reaped with its exit code; one still running is killed as
+    soon as ``stop()`` holds (not a timeout) or once the timeout passes."""
+    pid = _child(0.1, 3)
+    status, late = _wait(pid, 30, 0.01, lambda: os.kill(pid, signal.SIGKILL))
+    assert (os.waitstatus_to_exitcode(status), late) == (3, False)
+    pid = _child(30, 0)
+    start = time.time()
+    status, late = _wait(pid, 30, 0.01, lambda: os.kill(pid, signal.SIGKILL),
+                         lambda: time.time() - start > 0.2)
+    assert os.waitstatus_to_exitcode(status) == -signal.SIGKILL
+    assert not late and time.time() - start < 10
+    pid = _child(30, 0)
+    status, late = _wait(pid, 0.2, 0.01, lambda: os.kill(pid, signal.SIGKILL),
+                         lambda: False)
+    assert (os.waitstatus_to_exitcode(status), late) == (-signal.SIGKILL, True)
