@@ -343,9 +343,9 @@ def test_stale_stages_follow_the_newest_upstream(tmp_path, monkeypatch):
 
 def test_a_lost_output_reruns_its_stage_and_those_after(tmp_path, monkeypatch):
     """A stage whose output file is gone is incomplete: it runs again in its
-    own folder (not moved aside), and the stages
-    after it are stale, moved aside (not deleted) and run again; the stages
-    before it are skipped, and the results table says which."""
+    own folder (not moved aside), and the stages after it are stale, moved
+    aside (not deleted) and run again; the stages before it are skipped,
+    and the results table says which."""
     ran = _fake_stages(monkeypatch)
     cfg = Config.fromfile(f'{REPO}/configs/pipeline/baseline_toy.py')
     names = [s.name for s in CHAIN]
